@@ -1,0 +1,7 @@
+"""Org tree, grids and locate endpoints (mounted under /api/v1/ by wangge.api)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["org"])

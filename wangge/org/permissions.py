@@ -1,0 +1,72 @@
+"""The one function that decides where a user may act: `scope_for(user, capability)`.
+
+Every list in every app filters through the Scope it returns (`Scope.filter`), and every
+single-object lookup goes through a `get_<kind>_for_user` function, so a unit outside a user's
+scope is indistinguishable from one that does not exist.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+
+from wangge.core.models import User
+from wangge.core.scope import Scope
+from wangge.org.exceptions import NotFound
+from wangge.org.models import Membership, OrgUnit
+from wangge.org.roles import ROLE_CAPABILITIES, Capability
+
+_CACHE_ATTRIBUTE = "_wangge_active_memberships"
+
+
+def active_memberships(user: User | AnonymousUser) -> list[tuple[str, str]]:
+    """(role, unit path) of every active membership; cached on the user object for a request."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user, is_active=True, unit__is_active=True).values_list(
+                "role", "unit__path"
+            )
+        )
+        setattr(user, _CACHE_ATTRIBUTE, cached)
+    return cached
+
+
+def forget_memberships(user: User) -> None:
+    """Drop the cached memberships after they changed (services call this)."""
+    if hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)
+
+
+def scope_for(user: User | AnonymousUser, capability: str) -> Scope:
+    if not user.is_authenticated or not user.is_active:
+        return Scope.nothing()
+    if user.is_superuser:
+        return Scope.all()
+    paths = [
+        path
+        for role, path in active_memberships(user)
+        if capability in ROLE_CAPABILITIES.get(role, frozenset())
+    ]
+    return Scope.of(paths)
+
+
+def can(user: User | AnonymousUser, capability: str, unit: OrgUnit) -> bool:
+    return scope_for(user, capability).contains(unit.path)
+
+
+def roles_of(user: User | AnonymousUser) -> set[str]:
+    return {role for role, _path in active_memberships(user)}
+
+
+def get_unit_for_user(
+    user: User | AnonymousUser, code: str, capability: str = Capability.VIEW_ORG
+) -> OrgUnit:
+    scope = scope_for(user, capability)
+    unit = OrgUnit.objects.select_related("parent", "grid_kind").filter(code=code).first()
+    if unit is None:
+        raise NotFound(code)
+    if not scope.contains(unit.path):
+        raise NotFound(code)
+    return unit

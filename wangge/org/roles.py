@@ -1,0 +1,83 @@
+"""Roles, what each may do, and where each may be held: pure data, read by permissions."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitKind(models.TextChoices):
+    CITY = "city", _("City")
+    DISTRICT = "district", _("District")
+    TOWN = "town", _("Town")
+    SUBDISTRICT = "subdistrict", _("Subdistrict")
+    COMMUNITY = "community", _("Community")
+    VILLAGE = "village", _("Village")
+    GRID = "grid", _("Grid")
+    DEPARTMENT = "department", _("Department")
+
+
+# Which kinds of unit may stand directly under which.
+PARENT_KINDS: dict[str, frozenset[str]] = {
+    UnitKind.CITY: frozenset(),
+    UnitKind.DISTRICT: frozenset({UnitKind.CITY}),
+    UnitKind.TOWN: frozenset({UnitKind.DISTRICT}),
+    UnitKind.SUBDISTRICT: frozenset({UnitKind.DISTRICT}),
+    UnitKind.COMMUNITY: frozenset({UnitKind.TOWN, UnitKind.SUBDISTRICT}),
+    UnitKind.VILLAGE: frozenset({UnitKind.TOWN, UnitKind.SUBDISTRICT}),
+    UnitKind.GRID: frozenset({UnitKind.COMMUNITY, UnitKind.VILLAGE}),
+    UnitKind.DEPARTMENT: frozenset(
+        {UnitKind.CITY, UnitKind.DISTRICT, UnitKind.TOWN, UnitKind.SUBDISTRICT}
+    ),
+}
+# Kinds that may be the root of the tree (no parent).
+ROOT_KINDS = frozenset({UnitKind.CITY, UnitKind.DISTRICT})
+# The geographic units that grids are grouped under.
+AREA_KINDS = frozenset({UnitKind.COMMUNITY, UnitKind.VILLAGE})
+
+
+class Role(models.TextChoices):
+    GRID_WORKER = "grid_worker", _("Full-time grid worker")
+    PART_TIME_GRID_WORKER = "part_time_grid_worker", _("Part-time grid worker")
+    BUILDING_VOLUNTEER = "building_volunteer", _("Building volunteer")
+    COMMUNITY_STAFF = "community_staff", _("Community staff")
+    DISPATCHER = "dispatcher", _("Dispatcher")
+    DEPARTMENT_HANDLER = "department_handler", _("Department handler")
+    LEADER = "leader", _("Leader")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class Capability(models.TextChoices):
+    VIEW_ORG = "view_org", _("See org units and grids")
+    VIEW_STAFF = "view_staff", _("See who works in a unit")
+    MANAGE_ORG = "manage_org", _("Change org units and grid boundaries")
+    MANAGE_MEMBERS = "manage_members", _("Manage accounts and their roles")
+
+
+_EVERYONE = frozenset({Capability.VIEW_ORG, Capability.VIEW_STAFF})
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.GRID_WORKER: _EVERYONE,
+    Role.PART_TIME_GRID_WORKER: _EVERYONE,
+    Role.BUILDING_VOLUNTEER: frozenset({Capability.VIEW_ORG}),
+    Role.COMMUNITY_STAFF: _EVERYONE,
+    Role.DISPATCHER: _EVERYONE,
+    Role.DEPARTMENT_HANDLER: frozenset({Capability.VIEW_ORG}),
+    Role.LEADER: _EVERYONE,
+    Role.ADMINISTRATOR: _EVERYONE | {Capability.MANAGE_ORG, Capability.MANAGE_MEMBERS},
+}
+
+# Where each role may be held: a grid worker belongs to a grid, a handler to a department.
+ROLE_UNIT_KINDS: dict[str, frozenset[str]] = {
+    Role.GRID_WORKER: frozenset({UnitKind.GRID}),
+    Role.PART_TIME_GRID_WORKER: frozenset({UnitKind.GRID}),
+    Role.BUILDING_VOLUNTEER: frozenset({UnitKind.GRID}),
+    Role.COMMUNITY_STAFF: AREA_KINDS,
+    Role.DISPATCHER: frozenset(
+        {UnitKind.CITY, UnitKind.DISTRICT, UnitKind.TOWN, UnitKind.SUBDISTRICT}
+    ),
+    Role.DEPARTMENT_HANDLER: frozenset({UnitKind.DEPARTMENT}),
+    Role.LEADER: frozenset(set(UnitKind) - {UnitKind.GRID, UnitKind.DEPARTMENT}),
+    Role.ADMINISTRATOR: frozenset(set(UnitKind) - {UnitKind.GRID}),
+}
+GRID_WORKER_ROLES = frozenset({Role.GRID_WORKER, Role.PART_TIME_GRID_WORKER})
