@@ -171,3 +171,40 @@ def revoke_role(actor: User | None, membership: Membership) -> Membership:
     membership.is_active = False
     forget_memberships(membership.user)
     return membership
+
+
+def create_account(
+    actor: User | None,
+    *,
+    username: str,
+    full_name: str,
+    password: str | None = None,
+    password_hash: str | None = None,
+    is_superuser: bool = False,
+) -> User:
+    """Create an account. `password_hash` lets a loader reuse one Argon2 hash for many accounts;
+    with neither, the account cannot log in until a password is set."""
+    username = username.strip()
+    if not username:
+        raise InvalidUnit("username", _("The account name is required."))
+    _require(actor, Capability.MANAGE_MEMBERS, None)
+    with transaction.atomic():
+        if User.objects.filter(username=username).exists():
+            raise InvalidUnit(
+                "username", _("The account %(name)s already exists.") % {"name": username}
+            )
+        user = User(
+            username=username,
+            full_name=full_name.strip(),
+            is_staff=is_superuser,
+            is_superuser=is_superuser,
+        )
+        if password_hash:
+            user.password = password_hash
+        elif password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        audit.record(actor, "org.account.create", user, username)
+    return user
