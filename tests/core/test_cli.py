@@ -1,0 +1,34 @@
+"""The `wangge` command wraps Django's management commands."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from wangge.cli import ALIASES, main
+
+
+def test_wangge_runs_a_django_command_and_returns_its_exit_code(capsys):
+    assert main(["wangge", "check", "--deploy", "--fail-level", "CRITICAL"]) == 0
+
+
+def test_an_unknown_command_fails(capsys):
+    assert main(["wangge", "no-such-command"]) != 0
+    assert "no-such-command" in capsys.readouterr().err
+
+
+def test_worker_is_the_database_task_worker():
+    assert ALIASES["worker"] == ["db_worker"]
+
+
+def test_the_console_script_lists_the_commands(tmp_path):
+    script = Path(sys.executable).parent / "wangge"
+    result = subprocess.run(
+        [str(script), "help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"WANGGE_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "migrate" in result.stdout
+    assert "db_worker" in result.stdout
