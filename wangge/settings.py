@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "wangge.core.apps.WanggeStaticFilesConfig",
     "axes",
     "django_tasks",
     "django_tasks_db",

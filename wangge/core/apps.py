@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.staticfiles.apps import StaticFilesConfig
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,27 @@ class CoreConfig(AppConfig):
     name = "wangge.core"
     label = "core"
     verbose_name = _("Core")
+
+
+class WanggeStaticFilesConfig(StaticFilesConfig):
+    """collectstatic copies only the builds the pages load from the npm packages (echarts alone
+    ships 50 MB of other builds and source maps)."""
+
+    ignore_patterns = [
+        *StaticFilesConfig.ignore_patterns,
+        "*.mjs",
+        "*.ts",
+        "*.gz",
+        "*.esm.*",
+        "*.amd.*",
+        "*.cjs.*",
+        "echarts.js",
+        "echarts.*.map",
+        "echarts.common*",
+        "echarts.simple*",
+        "extension",
+        "leaflet-src*",
+        "htmx.js",
+        "ext",
+        "package.json",
+    ]
