@@ -148,3 +148,28 @@ def cast(tree: Tree) -> Cast:
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """Tests read messages in English (the msgids); the UI itself is Chinese by default, which
+    the browser journeys and `chinese_client` check."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client():
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def chinese_client():
+    """A browser that asks for nothing in particular: it gets the default, Chinese."""
+    from django.test import Client
+
+    return Client()

@@ -199,6 +199,8 @@ MAP_TILE_URL = env_str("WANGGE_MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("WANGGE_MAP_TILE_ATTRIBUTION", "")
 # Two grids may overlap by at most this many square metres (drawing slivers); more is an error.
 GRID_OVERLAP_TOLERANCE_M2 = env_float("WANGGE_GRID_OVERLAP_TOLERANCE_M2", 1.0)
+# Largest grid file the import page accepts; a district's grids take a few MB.
+GRID_IMPORT_MAX_BYTES = env_int("WANGGE_GRID_IMPORT_MAX_MB", 20, minimum=1) * 1024 * 1024
 
 LOGGING = {
     "version": 1,

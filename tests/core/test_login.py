@@ -59,7 +59,9 @@ def test_pages_need_a_login(client, db):
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_the_login_page_is_chinese_by_default(client, db):
-    response = client.get("/accounts/login/")
+def test_the_login_page_is_chinese_by_default(chinese_client, db):
+    response = chinese_client.get("/accounts/login/")
     assert response.status_code == 200
-    assert 'lang="zh-hans"' in response.content.decode()
+    page = response.content.decode()
+    assert 'lang="zh-hans"' in page
+    assert "登录" in page

@@ -9,6 +9,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from wangge.core.menus import app_entries
+
 
 @never_cache
 @require_GET
@@ -25,12 +27,5 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    from django.apps import apps
-
-    # Each installed app may offer entries for the home page; core knows none by name.
-    entries = []
-    for config in apps.get_app_configs():
-        provider = getattr(config, "home_entries", None)
-        if provider is not None:
-            entries.extend(provider(request))
+    entries = app_entries(request, "home_entries")
     return render(request, "core/home.html", {"entries": entries})

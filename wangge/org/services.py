@@ -3,14 +3,30 @@ check permissions, run in one transaction and append to the audit log."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext as _
 
-from wangge.core import audit
+from wangge.core import audit, clock
 from wangge.core.models import User
-from wangge.org.exceptions import InvalidUnit, NotAllowed
+from wangge.org.exceptions import GeoJSONInvalid, InvalidUnit, NotAllowed
+from wangge.org.geo import (
+    NAME_MAX_LENGTH,
+    ParsedFeature,
+    duplicate_code_errors,
+    find_overlaps,
+    format_m2,
+    parse_feature_collection,
+    read_code,
+    read_text,
+    shape_or_none,
+)
 from wangge.org.models import GridKind, MapVersion, Membership, OrgUnit
 from wangge.org.permissions import can, forget_memberships, scope_for
 from wangge.org.roles import PARENT_KINDS, ROLE_UNIT_KINDS, ROOT_KINDS, Capability, UnitKind
@@ -208,3 +224,389 @@ def create_account(
         user.save()
         audit.record(actor, "org.account.create", user, username)
     return user
+
+
+# --- Importing the grid map -------------------------------------------------------------------
+
+# Feature properties the grid import reads; every other property is kept in OrgUnit.properties.
+GRID_FEATURE_PROPERTIES = ("code", "name", "parent_code", "kind")
+DEFAULT_GRID_KIND = "full_time"
+# Kinds of unit that may carry a boundary of their own (grids come through import_grids).
+BOUNDARY_KINDS = frozenset(set(UnitKind) - {UnitKind.GRID, UnitKind.DEPARTMENT})
+# SQLite refuses statements with more than 32,766 parameters; stay far below it.
+_CODES_PER_QUERY = 2000
+
+
+@dataclass
+class ImportSummary:
+    """Codes of the units an import created, updated and left as they were."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+@dataclass
+class _GridRow:
+    """One feature of a grid file, read, with what the database said about it."""
+
+    feature: ParsedFeature
+    name: str = ""
+    parent_code: str = ""
+    kind: str = ""
+    extras: dict[str, Any] = field(default_factory=dict)
+    parent: OrgUnit | None = None
+    grid_kind: GridKind | None = None
+    existing: OrgUnit | None = None
+
+
+def import_grids(actor: User | None, source: bytes | str | dict) -> ImportSummary:
+    """Create or update grids from a GeoJSON FeatureCollection, all or nothing.
+
+    Each feature carries `code`, `name`, `parent_code` (a community or village) and optionally
+    `kind` (a grid kind's code or name, full-time by default); other properties are kept for
+    export. Grids are matched by code: a changed grid is updated in place (and moved when its
+    parent changed), an identical one is left alone, and grids absent from the file stay as
+    they are. A retired (inactive) grid named in the file is made active again. Every problem
+    in the file is collected and raised together as GeoJSONInvalid before anything is written.
+    """
+    _require_some(actor, Capability.MANAGE_ORG)
+    features = parse_feature_collection(source)
+    duplicate_code_errors(features)
+    rows = [_read_grid_row(feature) for feature in features]
+    with transaction.atomic():
+        _lock_map()
+        _check_grid_kinds(rows)
+        _check_grid_codes(rows)
+        _check_grid_parents(rows)
+        _check_grid_overlaps(rows)
+        _raise_feature_errors(features)
+        summary, created, changed = _plan_grid_changes(rows)
+        _require_over(actor, Capability.MANAGE_ORG, _touched_parents(created, changed))
+        _write_new_grids(created)
+        _write_changed_grids(changed)
+        if summary.changed:
+            bump_map_version()
+        audit.record(
+            actor,
+            "org.grids.import",
+            None,
+            _("Grid import: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.")
+            % {
+                "created": len(summary.created),
+                "updated": len(summary.updated),
+                "unchanged": len(summary.unchanged),
+            },
+            created=len(summary.created),
+            updated=len(summary.updated),
+            unchanged=len(summary.unchanged),
+        )
+    return summary
+
+
+def _require_some(actor: User | None, capability: str) -> None:
+    """Refuse at once someone who holds the capability nowhere, before reading their file."""
+    if actor is None:
+        return
+    if scope_for(actor, capability).is_empty:
+        raise NotAllowed(_("You may not change the map."))
+
+
+def _require_over(actor: User | None, capability: str, units: Iterable[OrgUnit]) -> None:
+    if actor is None:
+        return
+    scope = scope_for(actor, capability)
+    refused = sorted({unit.name for unit in units if not scope.contains(unit.path)})
+    if refused:
+        raise NotAllowed(_("You may not change %(units)s.") % {"units": "、".join(refused)})
+
+
+def _lock_map() -> None:
+    # One map writer at a time: the overlap check must see every grid committed before ours.
+    # (SQLite's IMMEDIATE transactions already serialise writers; this is for PostgreSQL.)
+    list(MapVersion.objects.select_for_update().filter(pk=1).values_list("pk"))
+
+
+def _raise_feature_errors(features: list[ParsedFeature]) -> None:
+    errors = [error for feature in features for error in feature.errors]
+    if errors:
+        raise GeoJSONInvalid(errors)
+
+
+def _read_grid_row(feature: ParsedFeature) -> _GridRow:
+    properties = feature.properties
+    row = _GridRow(
+        feature=feature,
+        extras={k: v for k, v in properties.items() if k not in GRID_FEATURE_PROPERTIES},
+    )
+    row.name, problem = read_text(properties, "name", NAME_MAX_LENGTH, required=True)
+    if problem:
+        feature.add_error(problem)
+    row.parent_code, problem = read_code(properties, "parent_code")
+    if problem:
+        feature.add_error(problem)
+    row.kind, problem = read_text(properties, "kind", NAME_MAX_LENGTH, required=False)
+    if problem:
+        feature.add_error(problem)
+    return row
+
+
+def _check_grid_kinds(rows: list[_GridRow]) -> None:
+    kinds = list(GridKind.objects.all())
+    by_text = {kind.name: kind for kind in kinds} | {kind.code: kind for kind in kinds}
+    for row in rows:
+        row.grid_kind = by_text.get(row.kind or DEFAULT_GRID_KIND)
+        if row.grid_kind is None:
+            row.feature.add_error(
+                _("Its kind %(kind)s is unknown; the kinds are: %(kinds)s.")
+                % {
+                    "kind": row.kind or DEFAULT_GRID_KIND,
+                    "kinds": ", ".join(f"{kind.code} ({kind.name})" for kind in kinds),
+                }
+            )
+
+
+def _check_grid_codes(rows: list[_GridRow]) -> None:
+    units = units_by_code([row.feature.code for row in rows if row.feature.code], lock=True)
+    for row in rows:
+        unit = units.get(row.feature.code)
+        if unit is None:
+            continue
+        if unit.kind != UnitKind.GRID:
+            row.feature.add_error(
+                _("Its code %(code)s is already used by %(name)s, a %(kind)s, not a grid.")
+                % {"code": unit.code, "name": unit.name, "kind": UnitKind(unit.kind).label}
+            )
+            continue
+        row.existing = unit
+
+
+def _check_grid_parents(rows: list[_GridRow]) -> None:
+    parents = units_by_code([row.parent_code for row in rows if row.parent_code])
+    for row in rows:
+        if not row.parent_code:
+            continue
+        parent = parents.get(row.parent_code)
+        if parent is None:
+            row.feature.add_error(
+                _("Its parent_code %(code)s matches no unit.") % {"code": row.parent_code}
+            )
+        elif parent.kind not in PARENT_KINDS[UnitKind.GRID]:
+            row.feature.add_error(
+                _(
+                    "Its parent %(code)s %(name)s is a %(kind)s; "
+                    "a grid belongs to a community or a village."
+                )
+                % {"code": parent.code, "name": parent.name, "kind": UnitKind(parent.kind).label}
+            )
+        elif not parent.is_active:
+            row.feature.add_error(
+                _("Its parent %(code)s %(name)s is no longer active.")
+                % {"code": parent.code, "name": parent.name}
+            )
+        else:
+            row.parent = parent
+
+
+def _check_grid_overlaps(rows: list[_GridRow]) -> None:
+    """Grids may share borders but not land: an overlap above the tolerance is an error,
+    whether with another feature or with a grid already on the map that the file leaves."""
+    tolerance = settings.GRID_OVERLAP_TOLERANCE_M2
+    drawn = [row for row in rows if row.feature.shape is not None]
+    file_codes = {row.feature.code for row in rows}
+    fixed = [
+        (code, name, shape)
+        for code, name, boundary in OrgUnit.objects.filter(
+            kind=UnitKind.GRID, is_active=True, boundary__isnull=False
+        ).values_list("code", "name", "boundary")
+        if code not in file_codes and (shape := shape_or_none(boundary)) is not None
+    ]
+    overlaps = find_overlaps(
+        [row.feature.shape for row in drawn], [shape for _c, _n, shape in fixed], tolerance
+    )
+    for overlap in overlaps:
+        values = {"area": format_m2(overlap.area_m2), "tolerance": f"{tolerance:g}"}
+        if overlap.second_is_new:
+            other = drawn[overlap.second].feature
+            message = _(
+                "It overlaps feature %(other)s (code %(code)s) by %(area)s m²; "
+                "at most %(tolerance)s m² is allowed."
+            ) % {**values, "other": other.index, "code": other.code}
+        else:
+            code, name, _shape = fixed[overlap.second]
+            message = _(
+                "It overlaps the grid %(code)s %(name)s by %(area)s m²; "
+                "at most %(tolerance)s m² is allowed."
+            ) % {**values, "code": code, "name": name}
+        drawn[overlap.first].feature.add_error(message)
+
+
+def units_by_code(codes: Iterable[str], *, lock: bool = False) -> dict[str, OrgUnit]:
+    """Units by code, in chunks small enough for every database."""
+    unique = sorted(set(codes))
+    found: dict[str, OrgUnit] = {}
+    for start in range(0, len(unique), _CODES_PER_QUERY):
+        queryset = OrgUnit.objects.filter(code__in=unique[start : start + _CODES_PER_QUERY])
+        if lock:
+            queryset = queryset.select_for_update()
+        found.update((unit.code, unit) for unit in queryset)
+    return found
+
+
+def _plan_grid_changes(
+    rows: list[_GridRow],
+) -> tuple[ImportSummary, list[_GridRow], list[_GridRow]]:
+    summary = ImportSummary()
+    created: list[_GridRow] = []
+    changed: list[_GridRow] = []
+    for row in rows:
+        if row.existing is None:
+            created.append(row)
+            summary.created.append(row.feature.code)
+        elif _grid_differs(row.existing, row):
+            changed.append(row)
+            summary.updated.append(row.feature.code)
+        else:
+            summary.unchanged.append(row.feature.code)
+    return summary, created, changed
+
+
+def _grid_differs(unit: OrgUnit, row: _GridRow) -> bool:
+    assert row.parent is not None and row.grid_kind is not None
+    return (
+        unit.name != row.name
+        or unit.parent_id != row.parent.pk
+        or unit.grid_kind_id != row.grid_kind.pk
+        or unit.boundary != row.feature.geometry
+        or unit.properties != row.extras
+        or not unit.is_active
+    )
+
+
+def _touched_parents(created: list[_GridRow], changed: list[_GridRow]) -> list[OrgUnit]:
+    touched = [row.parent for row in [*created, *changed] if row.parent is not None]
+    # Moving a grid out of a community changes that community too.
+    touched += [row.existing for row in changed if row.existing is not None]
+    return touched
+
+
+def _write_new_grids(rows: list[_GridRow]) -> None:
+    units = []
+    for row in rows:
+        assert row.parent is not None
+        units.append(
+            OrgUnit(
+                code=row.feature.code,
+                name=row.name,
+                kind=UnitKind.GRID,
+                parent=row.parent,
+                grid_kind=row.grid_kind,
+                boundary=row.feature.geometry,
+                properties=row.extras,
+                # A unique placeholder until the primary key is known (as in create_unit).
+                path=f"/0/{row.feature.code}/",
+                depth=row.parent.depth + 1,
+            )
+        )
+    OrgUnit.objects.bulk_create(units, batch_size=500)
+    for unit in units:
+        unit.path = f"{unit.parent.path}{unit.pk}/"
+    OrgUnit.objects.bulk_update(units, ["path"], batch_size=500)
+
+
+def _write_changed_grids(rows: list[_GridRow]) -> None:
+    """Update changed grids in bulk. A grid is always a leaf of the tree (no kind stands under
+    a grid, see PARENT_KINDS), so moving one rewrites only its own path, as move_unit would."""
+    now = clock.now()
+    units = []
+    for row in rows:
+        unit, parent = row.existing, row.parent
+        assert unit is not None and parent is not None
+        unit.name = row.name
+        unit.grid_kind = row.grid_kind
+        unit.boundary = row.feature.geometry
+        unit.properties = row.extras
+        unit.is_active = True
+        unit.updated_at = now
+        if unit.parent_id != parent.pk:
+            unit.parent = parent
+            unit.path = f"{parent.path}{unit.pk}/"
+            unit.depth = parent.depth + 1
+        units.append(unit)
+    OrgUnit.objects.bulk_update(
+        units,
+        [
+            "name",
+            "grid_kind",
+            "boundary",
+            "properties",
+            "is_active",
+            "updated_at",
+            "parent",
+            "path",
+            "depth",
+        ],
+        batch_size=500,
+    )
+
+
+def import_boundaries(actor: User | None, source: bytes | str | dict) -> ImportSummary:
+    """Set the boundaries of existing districts, towns, communities and villages by `code`.
+
+    The same checks as the grid import apart from parents and overlaps; only the boundary is
+    set (names and other properties are left alone). All or nothing, like import_grids.
+    """
+    _require_some(actor, Capability.MANAGE_ORG)
+    features = parse_feature_collection(source)
+    duplicate_code_errors(features)
+    with transaction.atomic():
+        _lock_map()
+        units = units_by_code([f.code for f in features if f.code], lock=True)
+        for feature in features:
+            _check_boundary_unit(feature, units.get(feature.code))
+        _raise_feature_errors(features)
+        summary = ImportSummary()
+        changed = []
+        for feature in features:
+            unit = units[feature.code]
+            if unit.boundary == feature.geometry:
+                summary.unchanged.append(unit.code)
+                continue
+            unit.boundary, unit.updated_at = feature.geometry, clock.now()
+            changed.append(unit)
+            summary.updated.append(unit.code)
+        _require_over(actor, Capability.MANAGE_ORG, changed)
+        OrgUnit.objects.bulk_update(changed, ["boundary", "updated_at"], batch_size=500)
+        if changed:
+            bump_map_version()  # maps draw community outlines too
+        audit.record(
+            actor,
+            "org.boundaries.import",
+            None,
+            _("Boundary import: %(updated)s updated, %(unchanged)s unchanged.")
+            % {"updated": len(summary.updated), "unchanged": len(summary.unchanged)},
+            updated=len(summary.updated),
+            unchanged=len(summary.unchanged),
+        )
+    return summary
+
+
+def _check_boundary_unit(feature: ParsedFeature, unit: OrgUnit | None) -> None:
+    if not feature.code:
+        return
+    if unit is None:
+        feature.add_error(_("Its code %(code)s matches no unit.") % {"code": feature.code})
+    elif unit.kind == UnitKind.GRID:
+        feature.add_error(
+            _("%(code)s %(name)s is a grid; import grids with the grid import.")
+            % {"code": unit.code, "name": unit.name}
+        )
+    elif unit.kind not in BOUNDARY_KINDS:
+        feature.add_error(
+            _("%(code)s %(name)s is a %(kind)s, which has no boundary.")
+            % {"code": unit.code, "name": unit.name, "kind": UnitKind(unit.kind).label}
+        )

@@ -1,0 +1,21 @@
+"""Entries that apps offer to the home workbench and the main menu.
+
+Core knows no app by name: each app config may define `home_entries(request)` and
+`nav_entries(request)`, and these functions collect them in INSTALLED_APPS order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.http import HttpRequest
+
+
+def app_entries(request: HttpRequest, hook: str) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    for config in apps.get_app_configs():
+        provider = getattr(config, hook, None)
+        if provider is not None:
+            entries.extend(provider(request))
+    return entries
