@@ -1,8 +1,8 @@
 """The cast every test uses: one small org tree and a person for each role.
 
-    蓬江区 (district) ── 白沙街道 (subdistrict) ── 石冲社区 (community) ─┬─ grid A
+    蓬江区 (district) ── 环市街道 (subdistrict) ── 石冲社区 (community) ─┬─ grid A
                      │                                              └─ grid B
-                     ├─ 环市街道 ── 东成社区 ── grid C
+                     ├─ 白沙街道 ── 东成社区 ── grid C
                      └─ 城管局 (department)
 
 Grid A and grid B are two squares that share an edge; grid C lies apart. Everything is built
@@ -74,14 +74,14 @@ def tree(db) -> Tree:
         None, code="440703000000", name="蓬江区", kind=UnitKind.DISTRICT, parent=None
     )
     town = create_unit(
-        None, code="440703002000", name="白沙街道", kind=UnitKind.SUBDISTRICT, parent=district
+        None, code="440703006000", name="环市街道", kind=UnitKind.SUBDISTRICT, parent=district
     )
     community = create_unit(
-        None, code="440703002107", name="石冲社区", kind=UnitKind.COMMUNITY, parent=town
+        None, code="440703006107", name="石冲社区", kind=UnitKind.COMMUNITY, parent=town
     )
     grid_a = create_unit(
         None,
-        code="440703002107001",
+        code="440703006107001",
         name="石冲社区第一网格",
         kind=UnitKind.GRID,
         parent=community,
@@ -90,7 +90,7 @@ def tree(db) -> Tree:
     )
     grid_b = create_unit(
         None,
-        code="440703002107002",
+        code="440703006107002",
         name="石冲社区第二网格",
         kind=UnitKind.GRID,
         parent=community,
@@ -98,14 +98,14 @@ def tree(db) -> Tree:
         boundary=square(LON0 + SIDE, LAT0),
     )
     other_town = create_unit(
-        None, code="440703006000", name="环市街道", kind=UnitKind.SUBDISTRICT, parent=district
+        None, code="440703002000", name="白沙街道", kind=UnitKind.SUBDISTRICT, parent=district
     )
     other_community = create_unit(
-        None, code="440703006101", name="东成社区", kind=UnitKind.COMMUNITY, parent=other_town
+        None, code="440703002129", name="东成社区", kind=UnitKind.COMMUNITY, parent=other_town
     )
     grid_c = create_unit(
         None,
-        code="440703006101001",
+        code="440703002129001",
         name="东成社区第一网格",
         kind=UnitKind.GRID,
         parent=other_community,

@@ -113,9 +113,9 @@ def test_administrator_imports_grids_and_sees_feature_errors(
     # A file with two bad features: nothing is written, both are named next to the field.
     before = OrgUnit.objects.count()
     bad = feature_collection(
-        grid_feature("440703002107003", "石冲社区第三网格", community, square(LON0, LAT0 - SIDE)),
-        grid_feature("440703002107004", "", community, square(LON0 + SIDE, LAT0 - SIDE)),
-        grid_feature("440703002107005", "重叠网格", community, square(LON0, LAT0)),
+        grid_feature("440703006107003", "石冲社区第三网格", community, square(LON0, LAT0 - SIDE)),
+        grid_feature("440703006107004", "", community, square(LON0 + SIDE, LAT0 - SIDE)),
+        grid_feature("440703006107005", "重叠网格", community, square(LON0, LAT0)),
     )
     page.set_input_files(
         "#id_file", {"name": "bad.geojson", "mimeType": "application/geo+json", "buffer": bad}
@@ -125,15 +125,15 @@ def test_administrator_imports_grids_and_sees_feature_errors(
     errors = page.locator(".errors-list li")
     assert errors.count() >= 2
     texts = errors.all_inner_texts()
-    assert any("2" in text and "440703002107004" in text for text in texts)
-    assert any("3" in text and "440703002107005" in text for text in texts)
+    assert any("2" in text and "440703006107004" in text for text in texts)
+    assert any("3" in text and "440703006107005" in text for text in texts)
     assert page.locator("#id_file[aria-invalid='true']").count() == 1
     assert OrgUnit.objects.count() == before
     screenshot(page, "3-feature-errors")
 
     # The corrected file: one grid created, one renamed, one left as it was.
     good = feature_collection(
-        grid_feature("440703002107003", "石冲社区第三网格", community, square(LON0, LAT0 - SIDE)),
+        grid_feature("440703006107003", "石冲社区第三网格", community, square(LON0, LAT0 - SIDE)),
         grid_feature(cast.tree.grid_b.code, "第二网格（新）", community, square(LON0 + SIDE, LAT0)),
         grid_feature(cast.tree.grid_a.code, cast.tree.grid_a.name, community, square(LON0, LAT0)),
     )
@@ -146,7 +146,7 @@ def test_administrator_imports_grids_and_sees_feature_errors(
     assert page.locator("[data-count='updated']").inner_text() == "1"
     assert page.locator("[data-count='unchanged']").inner_text() == "1"
     assert page.locator(".errors-list").count() == 0
-    assert OrgUnit.objects.filter(code="440703002107003").exists()
+    assert OrgUnit.objects.filter(code="440703006107003").exists()
     screenshot(page, "4-counts")
 
     # The map opens on the new grid, its panel beside the map.
@@ -223,7 +223,7 @@ def test_administrator_reads_every_org_page_on_a_phone(live_server, cast, open_p
 
     # A refused file: the long error lines wrap instead of widening the page.
     bad = feature_collection(
-        grid_feature("440703002107099", "", tree.community.code, square(LON0, LAT0)),
+        grid_feature("440703006107099", "", tree.community.code, square(LON0, LAT0)),
     )
     page.set_input_files(
         "#id_file", {"name": "bad.geojson", "mimeType": "application/geo+json", "buffer": bad}

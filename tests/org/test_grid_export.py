@@ -32,9 +32,10 @@ def test_the_export_lists_every_active_grid_by_code_with_its_parent_and_kind(tre
             "parent_code": grid.parent.code,
             "kind": "full_time",
         }
-        for grid in (tree.grid_a, tree.grid_b, tree.grid_c)
+        for grid in sorted((tree.grid_a, tree.grid_b, tree.grid_c), key=lambda grid: grid.code)
     ]
-    assert exported["features"][0]["geometry"] == square(LON0, LAT0)
+    by_code = {f["properties"]["code"]: f for f in exported["features"]}
+    assert by_code[tree.grid_a.code]["geometry"] == square(LON0, LAT0)
 
 
 def test_the_export_within_a_community_holds_only_its_grids(tree):

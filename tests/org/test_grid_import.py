@@ -20,9 +20,9 @@ from wangge.org.models import MapVersion, OrgUnit
 from wangge.org.roles import Role, UnitKind
 from wangge.org.services import grant_role, import_grids, set_unit_active
 
-COMMUNITY = "440703002107"  # 石冲社区
-OTHER_COMMUNITY = "440703006101"  # 东成社区
-NEW_CODE = "440703002107003"
+COMMUNITY = "440703006107"  # 石冲社区
+OTHER_COMMUNITY = "440703002129"  # 东成社区
+NEW_CODE = "440703006107003"
 
 
 def grid_feature(
@@ -113,6 +113,23 @@ def test_a_file_in_another_encoding_is_refused_as_not_utf8(tree):
 def test_a_utf8_file_with_a_byte_order_mark_is_read(tree):
     source = b"\xef\xbb\xbf" + json.dumps(collection(grid_feature())).encode()
     assert import_grids(None, source).created == [NEW_CODE]
+
+
+def test_a_map_built_in_python_is_read_as_the_same_file_would_be(tree):
+    geometry = square(LON0 + SIDE + SIDE, LAT0)
+    as_tuples = {**geometry, "coordinates": [[tuple(p) for p in geometry["coordinates"][0]]]}
+    import_grids(None, collection(grid_feature(geometry=as_tuples)))
+    assert OrgUnit.objects.get(code=NEW_CODE).boundary == geometry
+    assert import_grids(None, collection(grid_feature(geometry=as_tuples))).unchanged == [NEW_CODE]
+
+
+def test_nan_from_python_is_refused_too(tree):
+    geometry = square(LON0 + SIDE + SIDE, LAT0)
+    geometry["coordinates"][0][1] = [float("nan"), LAT0]
+    assert (
+        "NaN is not a JSON number"
+        in only_error(collection(grid_feature(geometry=geometry))).message
+    )
 
 
 def test_an_empty_file_is_refused(tree):
@@ -274,8 +291,8 @@ def test_a_code_that_is_neither_text_nor_a_whole_number_is_refused(tree):
 
 
 def test_a_code_written_as_a_number_is_read_as_text(tree):
-    summary = import_grids(None, collection(grid_feature(code=440703002107003)))
-    assert summary.created == ["440703002107003"]
+    summary = import_grids(None, collection(grid_feature(code=440703006107003)))
+    assert summary.created == ["440703006107003"]
 
 
 def test_a_code_used_twice_in_the_file_is_refused_on_the_second_use(tree):
@@ -304,7 +321,7 @@ def test_a_grid_needs_a_parent_code(tree):
 
 def test_a_grid_cannot_stand_under_a_subdistrict(tree):
     error = only_error(collection(grid_feature(parent_code=tree.town.code)))
-    assert "白沙街道 is a Subdistrict; a grid belongs to a community or a village" in error.message
+    assert "环市街道 is a Subdistrict; a grid belongs to a community or a village" in error.message
 
 
 def test_a_grid_cannot_join_a_retired_community(tree):
@@ -320,10 +337,10 @@ def test_an_unknown_grid_kind_is_refused_listing_the_kinds(tree):
 
 
 def test_a_grid_kind_may_be_given_by_code_or_by_name(tree):
-    second = grid_feature("440703002107004", square(LON0 + 3 * SIDE, LAT0), kind="兼职网格")
+    second = grid_feature("440703006107004", square(LON0 + 3 * SIDE, LAT0), kind="兼职网格")
     import_grids(None, collection(grid_feature(kind="part_time"), second))
     kinds = dict(OrgUnit.objects.filter(kind=UnitKind.GRID).values_list("code", "grid_kind__code"))
-    assert kinds[NEW_CODE] == kinds["440703002107004"] == "part_time"
+    assert kinds[NEW_CODE] == kinds["440703006107004"] == "part_time"
 
 
 # --- Overlaps ---------------------------------------------------------------------------------
@@ -332,7 +349,7 @@ def test_a_grid_kind_may_be_given_by_code_or_by_name(tree):
 def test_a_grid_overlapping_an_existing_grid_is_refused_with_the_area(tree):
     # Shifted 10 % west, the new square covers a strip of grid B about 0.001° wide.
     error = only_error(collection(grid_feature(geometry=square(LON0 + 1.9 * SIDE, LAT0))))
-    assert "overlaps the grid 440703002107002 石冲社区第二网格" in error.message
+    assert "overlaps the grid 440703006107002 石冲社区第二网格" in error.message
     # 0.001° of longitude × 0.01° of latitude at 22.58°N is about 102.8 m × 1106.5 m.
     area = float(error.message.split(" by ")[1].split(" m²")[0].replace(",", ""))
     assert area == pytest.approx(102.8 * 1106.5, rel=0.01)
@@ -340,9 +357,9 @@ def test_a_grid_overlapping_an_existing_grid_is_refused_with_the_area(tree):
 
 def test_two_features_that_overlap_each_other_are_refused_on_the_later_one(tree):
     first = grid_feature(geometry=square(LON0 + 3 * SIDE, LAT0))
-    second = grid_feature("440703002107004", square(LON0 + 3.5 * SIDE, LAT0), name="第四")
+    second = grid_feature("440703006107004", square(LON0 + 3.5 * SIDE, LAT0), name="第四")
     error = only_error(collection(first, second))
-    assert (error.index, error.code) == (2, "440703002107004")
+    assert (error.index, error.code) == (2, "440703006107004")
     assert f"overlaps feature 1 (code {NEW_CODE})" in error.message
 
 
@@ -395,19 +412,19 @@ def test_a_retired_grid_is_off_the_map_and_overlaps_nothing(tree):
 
 
 def test_every_problem_in_the_file_is_reported_in_feature_order(tree):
-    good = grid_feature("440703002107005", square(LON0 + 5 * SIDE, LAT0), name="好的")
+    good = grid_feature("440703006107005", square(LON0 + 5 * SIDE, LAT0), name="好的")
     errors = refused(
         collection(
             grid_feature(parent_code="NOPE"),
             good,
-            grid_feature("440703002107006", {"type": "Point", "coordinates": [1, 2]}, name=""),
+            grid_feature("440703006107006", {"type": "Point", "coordinates": [1, 2]}, name=""),
             grid_feature(tree.community.code, square(LON0 + 7 * SIDE, LAT0)),
         )
     )
     assert [(e.index, e.code) for e in errors] == [
         (1, NEW_CODE),
-        (3, "440703002107006"),
-        (3, "440703002107006"),
+        (3, "440703006107006"),
+        (3, "440703006107006"),
         (4, tree.community.code),
     ]
     assert {"no name" in errors[1].message, "no name" in errors[2].message} == {True, False}
@@ -449,7 +466,7 @@ def test_other_properties_are_kept(tree):
 
 def test_a_changing_import_bumps_the_map_version_once_and_is_audited_once(tree):
     version = MapVersion.objects.get().version
-    second = grid_feature("440703002107004", square(LON0 + 3 * SIDE, LAT0), name="第四")
+    second = grid_feature("440703006107004", square(LON0 + 3 * SIDE, LAT0), name="第四")
     import_grids(None, collection(grid_feature(), second))
     assert MapVersion.objects.get().version == version + 1
     entry = AuditEntry.objects.get(action="org.grids.import")

@@ -17,7 +17,15 @@ from hypothesis import strategies as st
 from conftest import LAT0, LON0, SIDE, square
 from tests.org.test_grid_import import collection, grid_feature
 from wangge.org import locate as locating
-from wangge.org.locate import GridIndex, Located, current_index, locate, locate_many, locate_points
+from wangge.org.locate import (
+    GridIndex,
+    Located,
+    current_index,
+    forget_index,
+    locate,
+    locate_many,
+    locate_points,
+)
 from wangge.org.models import OrgUnit
 from wangge.org.services import import_grids, rename_unit, set_unit_active
 
@@ -26,10 +34,16 @@ ON_THE_A_B_BORDER = (LON0 + SIDE, LAT0 + SIDE / 2)
 NOWHERE = (LON0 + 0.5, LAT0 + 0.5)
 
 
+class RolledBack(Exception):
+    pass
+
+
 @pytest.fixture(autouse=True)
-def _no_index_kept(monkeypatch):
+def _no_index_kept():
     # Tests that let an index be kept must not hand it to the next test.
-    monkeypatch.setattr(locating, "_kept", None)
+    forget_index()
+    yield
+    forget_index()
 
 
 # --- One point --------------------------------------------------------------------------------
@@ -44,7 +58,7 @@ def test_a_point_in_grid_a_is_located_with_its_ancestors(tree):
         kind="full_time",
         ancestors=[
             {"code": tree.district.code, "name": "蓬江区", "kind": "district"},
-            {"code": tree.town.code, "name": "白沙街道", "kind": "subdistrict"},
+            {"code": tree.town.code, "name": "环市街道", "kind": "subdistrict"},
             {"code": tree.community.code, "name": "石冲社区", "kind": "community"},
         ],
     )
@@ -64,7 +78,7 @@ def test_a_point_on_a_shared_border_belongs_to_the_grid_whose_code_sorts_first(t
 
 
 def test_the_code_decides_a_shared_border_not_the_order_grids_were_created_in(tree):
-    west = "440703002107000"  # created last, sorts before grid A
+    west = "440703006107000"  # created last, sorts before grid A
     import_grids(None, collection(grid_feature(west, square(LON0 - SIDE, LAT0), name="西")))
     assert locate(LON0, LAT0 + SIDE / 2).code == west
     assert locate_many([LON0], [LAT0 + SIDE / 2]).tolist() == [OrgUnit.objects.get(code=west).pk]
@@ -102,7 +116,7 @@ def test_locate_points_takes_the_bulk_path_for_many_points_with_the_same_answers
     assert [r.code if r else None for r in results[:3]] == [
         tree.grid_a.code,
         None,
-        "440703002107001",
+        "440703006107001",
     ]
     assert results[-3:] == results[:3]
 
@@ -134,16 +148,13 @@ def test_another_processs_change_is_seen_without_a_restart(
     # ...another process imports a grid, which bumps the map version in the database...
     import_grids(None, collection(grid_feature()))
     # ...and the next call here notices the version and rebuilds.
-    assert locate(*east_of_b).code == "440703002107003"
+    assert locate(*east_of_b).code == "440703006107003"
     assert current_index() is not old
 
 
 def test_an_index_built_inside_a_transaction_that_rolls_back_is_not_kept(
     tree, django_capture_on_commit_callbacks
 ):
-    class RolledBack(Exception):
-        pass
-
     with (
         django_capture_on_commit_callbacks() as kept_on_commit,
         pytest.raises(RolledBack),
@@ -154,6 +165,27 @@ def test_an_index_built_inside_a_transaction_that_rolls_back_is_not_kept(
         raise RolledBack
     assert kept_on_commit == []
     assert locating._kept is None
+
+
+def test_one_transaction_builds_the_index_once(tree):
+    # Tests run inside a transaction, like a service that locates many points in one.
+    assert current_index() is current_index()
+
+
+def test_an_index_built_in_a_rolled_back_savepoint_is_not_used_after_it(tree):
+    with pytest.raises(RolledBack), transaction.atomic():
+        inside = current_index()
+        raise RolledBack
+    assert current_index() is not inside
+
+
+def test_grids_imported_and_rolled_back_are_not_located_afterwards(tree):
+    east_of_b = (LON0 + 2.5 * SIDE, LAT0 + SIDE / 2)
+    with pytest.raises(RolledBack), transaction.atomic():
+        import_grids(None, collection(grid_feature()))
+        assert locate(*east_of_b) is not None
+        raise RolledBack
+    assert locate(*east_of_b) is None
 
 
 # --- Bulk and single agree, everywhere --------------------------------------------------------

@@ -48,7 +48,7 @@ def test_any_logged_in_user_locates_a_point(cast, as_user):
         "name": "石冲社区第一网格",
         "kind": "full_time",
     }
-    assert [unit["name"] for unit in body["ancestors"]] == ["蓬江区", "白沙街道", "石冲社区"]
+    assert [unit["name"] for unit in body["ancestors"]] == ["蓬江区", "环市街道", "石冲社区"]
 
 
 def test_a_point_in_no_grid_is_answered_not_found(cast, as_user):
@@ -266,7 +266,7 @@ def test_an_administrator_imports_grids(cast, as_user):
         as_user(cast.administrator), f"{API}/org/grids/import", collection(grid_feature())
     )
     assert response.status_code == 200
-    assert response.json() == {"created": ["440703002107003"], "updated": [], "unchanged": []}
+    assert response.json() == {"created": ["440703006107003"], "updated": [], "unchanged": []}
 
 
 def test_a_grid_worker_may_not_import_grids_and_nothing_is_written(cast, as_user):
@@ -290,12 +290,31 @@ def test_a_refused_file_is_answered_with_every_problem_and_nothing_is_written(ca
     assert response.status_code == 422
     errors = response.json()["detail"]
     assert [(e["feature"], e["code"]) for e in errors] == [
-        (1, "440703002107003"),
+        (1, "440703006107003"),
         (2, "X2"),
         (2, "X2"),
     ]
     assert "parent_code NOPE matches no unit" in errors[0]["msg"]
-    assert errors[0]["text"].startswith("Feature 1 (code 440703002107003)")
+    assert errors[0]["text"].startswith("Feature 1 (code 440703006107003)")
+    assert snapshot() == before
+
+
+def test_a_grid_file_larger_than_django_s_form_limit_is_imported(cast, as_user, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps(collection(grid_feature(notes="x" * 5000))).encode()
+    response = post_json(as_user(cast.administrator), f"{API}/org/grids/import", body)
+    assert response.status_code == 200
+
+
+def test_a_grid_file_over_the_import_limit_is_refused_unread(cast, as_user, monkeypatch):
+    from wangge.org import api
+
+    monkeypatch.setattr(api, "MAX_IMPORT_BYTES", 100)
+    before = snapshot()
+    body = json.dumps(collection(grid_feature())).encode()
+    response = post_json(as_user(cast.administrator), f"{API}/org/grids/import", body)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["feature"] is None
     assert snapshot() == before
 
 

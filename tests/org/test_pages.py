@@ -66,8 +66,8 @@ def error_items(html: str) -> list[str]:
         "/org/map/",
         "/org/grids/import/",
         "/org/grids/export.geojson",
-        "/org/units/440703002107001/",
-        "/org/units/440703002107/gaps/",
+        "/org/units/440703006107001/",
+        "/org/units/440703006107/gaps/",
     ],
 )
 def test_every_org_page_needs_a_login(client, cast, url):
@@ -133,7 +133,7 @@ def test_grid_worker_cannot_open_the_next_grid(client, cast, name):
 
 @pytest.mark.parametrize(
     "url",
-    ["/", "/org/", "/org/map/", "/org/units/440703002107001/", "/org/map/?grid=440703002107002"],
+    ["/", "/org/", "/org/map/", "/org/units/440703006107001/", "/org/map/?grid=440703006107002"],
 )
 def test_grid_worker_never_sees_the_next_grid_on_any_page(client, cast, url):
     html = page(client, cast.grid_worker_a, url)
@@ -185,7 +185,7 @@ def test_children_are_listed_with_their_grids_and_staff(client, cast):
             html,
         )
     }
-    # 白沙街道: grids A and B; grid worker A, grid worker B and the community staff.
+    # 环市街道: grids A and B; grid worker A, grid worker B and the community staff.
     assert rows[cast.tree.town.code] == ("2", "3")
     assert rows[cast.tree.other_town.code] == ("1", "0")
     assert rows[cast.tree.department.code] == ("0", "1")
@@ -281,7 +281,7 @@ def test_the_grid_map_takes_a_few_queries(client, cast, django_assert_max_num_qu
 
 @pytest.mark.parametrize(
     "url",
-    ["/", "/org/", "/org/map/", "/org/units/440703002107/", "/org/grids/import/"],
+    ["/", "/org/", "/org/map/", "/org/units/440703006107/", "/org/grids/import/"],
 )
 def test_pages_carry_no_inline_script(client, cast, url):
     html = page(client, cast.administrator, url)
@@ -310,14 +310,14 @@ def test_only_those_who_manage_the_tree_may_import(client, cast, persona):
 
 def test_administrator_imports_grids_and_sees_the_counts(client, cast):
     client.force_login(cast.administrator)
-    new = feature("440703002107003", "石冲社区第三网格", cast.tree.community.code, None)
+    new = feature("440703006107003", "石冲社区第三网格", cast.tree.community.code, None)
     new["geometry"] = square(LON0, LAT0 - SIDE)
     response = client.post("/org/grids/import/", {"file": geojson_upload(new)})
     html = response.content.decode()
     assert response.status_code == 200
     assert '<strong data-count="created">1</strong>' in html
     assert '<strong data-count="unchanged">0</strong>' in html
-    assert OrgUnit.objects.get(code="440703002107003").parent == cast.tree.community
+    assert OrgUnit.objects.get(code="440703006107003").parent == cast.tree.community
 
     again = client.post("/org/grids/import/", {"file": geojson_upload(new)}).content.decode()
     assert '<strong data-count="created">0</strong>' in again
@@ -492,7 +492,7 @@ def test_community_staff_see_the_gap_of_their_community_with_its_area(
 ):
     [coverage] = coverage_gaps(community_with_a_gap)
     [gap] = coverage.gaps
-    html = page(client, cast.community_staff, reverse("org:unit_gaps", args=["440703002107"]))
+    html = page(client, cast.community_staff, reverse("org:unit_gaps", args=["440703006107"]))
     assert floatformat(gap.area_m2, "1g") in html
     assert floatformat(coverage.gap_m2, "0g") in html
     data = json.loads(
@@ -505,7 +505,7 @@ def test_community_staff_see_the_gap_of_their_community_with_its_area(
 
 
 def test_a_community_without_a_boundary_says_so(client, cast):
-    html = page(client, cast.community_staff, reverse("org:unit_gaps", args=["440703002107"]))
+    html = page(client, cast.community_staff, reverse("org:unit_gaps", args=["440703006107"]))
     assert 'id="gaps-map"' not in html
 
 

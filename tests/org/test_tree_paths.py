@@ -25,22 +25,8 @@ def query_plan(queryset) -> str:
         # A handful of rows is cheaper to scan than to look up, so the planner would scan
         # whatever the indexes; forbidding scans shows whether an index *can* serve the query.
         cursor.execute("SET LOCAL enable_seqscan = off")
-        _hide_twins_of_the_path_index(cursor)
         cursor.execute("EXPLAIN " + sql, params)
         return "\n".join(row[0] for row in cursor.fetchall())
-
-
-def _hide_twins_of_the_path_index(cursor) -> None:
-    """`path` is unique, so on PostgreSQL Django also builds its own varchar_pattern_ops index
-    on it (org_orgunit_path_…_like), an exact twin the planner may pick instead. Drop twins
-    inside this test's transaction (rolled back afterwards) to see that ours serves."""
-    cursor.execute(
-        "SELECT indexname FROM pg_indexes WHERE tablename = 'org_orgunit' "
-        "AND indexdef LIKE %s AND indexname <> %s",
-        ["%(path varchar_pattern_ops)%", PATH_INDEX],
-    )
-    for (name,) in cursor.fetchall():
-        cursor.execute(f'DROP INDEX "{name}"')
 
 
 def codes_under(unit) -> set[str]:

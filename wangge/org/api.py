@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 
+from wangge.org.exceptions import FeatureError, GeoJSONInvalid
 from wangge.org.locate import Located, locate, locate_points
 from wangge.org.models import OrgUnit
 from wangge.org.permissions import get_unit_for_user
@@ -25,6 +26,7 @@ from wangge.org.services import import_grids
 router = Router(tags=["org"])
 
 MAX_BULK_POINTS = 100_000
+MAX_IMPORT_BYTES = 64 * 2**20  # 10,000 grids of 40 vertices take about 18 MB
 _MAX_POINT_ERRORS = 20  # enough to fix a file with, short enough to read
 
 
@@ -317,5 +319,11 @@ def unit_coverage_gaps(request: HttpRequest, code: str) -> dict[str, Any]:
     },
 )
 def import_grid_file(request: HttpRequest) -> dict[str, Any]:
-    summary = import_grids(request.user, request.body)
+    # Read from the stream: request.body stops at DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by
+    # default), and a city's grid map is several times that.
+    source = request.read(MAX_IMPORT_BYTES + 1)
+    if len(source) > MAX_IMPORT_BYTES:
+        message = _("The file is larger than %(limit)s MB.") % {"limit": MAX_IMPORT_BYTES // 2**20}
+        raise GeoJSONInvalid([FeatureError(index=None, code="", message=message)])
+    summary = import_grids(request.user, source)
     return {"created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged}

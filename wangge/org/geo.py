@@ -37,7 +37,7 @@ NAME_MAX_LENGTH = 100  # OrgUnit.name
 _SEMI_MAJOR_AXIS_M = 6_378_137.0
 _ECCENTRICITY_SQUARED = 6.694_379_990_14e-3
 
-_VALIDITY_REASON = re.compile(r"^(?P<reason>[^\[]+)\[(?P<x>\S+) (?P<y>\S+)")
+_VALIDITY_REASON = re.compile(r"^(?P<reason>[^\[]+)\[(?P<x>\S+) (?P<y>[^\]\s]+)")
 _VALUE_PREVIEW_LENGTH = 60
 
 
@@ -68,7 +68,12 @@ def parse_feature_collection(source: bytes | str | dict) -> list[ParsedFeature]:
 
 def load_document(source: bytes | str | dict) -> Any:
     if isinstance(source, dict):
-        return source
+        # Through JSON and back, so a dict from Python code is read exactly as the same file
+        # would be: tuples become lists (as they will be stored), NaN is refused.
+        try:
+            source = json.dumps(source, ensure_ascii=False)
+        except (TypeError, ValueError) as error:
+            raise _file_error(_("The file is not JSON: %(reason)s") % {"reason": error}) from None
     if isinstance(source, bytes):
         source = decode_text(source)
     if not source.strip():
@@ -152,7 +157,7 @@ def _json_kind(value: Any) -> str:
 
 
 def _preview(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False, default=str)
     if len(text) > _VALUE_PREVIEW_LENGTH:
         return text[: _VALUE_PREVIEW_LENGTH - 1] + "…"
     return text
@@ -178,12 +183,12 @@ def parse_feature(index: int, raw: Any) -> ParsedFeature:
     if geometry is None:
         feature.add_error(_("It has no geometry."))
         return feature
-    problems = geometry_problems(geometry)
+    shape, problems = read_geometry(geometry)
     for problem in problems:
         feature.add_error(problem)
-    if not problems:
+    if shape is not None:
         feature.geometry = geometry
-        feature.shape = shape_of(geometry)
+        feature.shape = shape
     return feature
 
 
@@ -251,26 +256,38 @@ def duplicate_code_errors(features: Iterable[ParsedFeature]) -> None:
 # --- Geometry checks --------------------------------------------------------------------------
 
 
-def geometry_problems(geometry: Any) -> list[str]:
-    """Every problem with a GeoJSON geometry, as messages; an empty list means it is usable."""
+def read_geometry(geometry: Any) -> tuple[BaseGeometry | None, list[str]]:
+    """A GeoJSON geometry as a valid shapely geometry, or None and every problem with it."""
     if not isinstance(geometry, dict):
-        return [_("Its geometry is not an object.")]
+        return None, [_("Its geometry is not an object.")]
     kind = geometry.get("type")
     if kind not in POLYGON_TYPES:
-        return [
+        return None, [
             _("Its geometry is a %(type)s; only Polygon and MultiPolygon are accepted.")
             % {"type": _preview(kind)}
         ]
     coordinates = geometry.get("coordinates")
     if not isinstance(coordinates, list) or not coordinates:
-        return [_('Its geometry has no "coordinates".')]
+        return None, [_('Its geometry has no "coordinates".')]
     polygons = [(None, coordinates)] if kind == "Polygon" else list(enumerate(coordinates, 1))
     problems: list[str] = []
     for number, rings in polygons:
         problems.extend(_polygon_structure_problems(number, rings))
     if problems:
-        return problems
-    return _validity_problems(kind, polygons)
+        return None, problems
+    shape = _polygon(coordinates) if kind == "Polygon" else _multipolygon(coordinates)
+    if shape.is_valid:
+        return shape, []
+    # Only an invalid geometry pays for finding out, ring by ring, what is wrong with it.
+    return None, _validity_problems(kind, polygons)
+
+
+def _polygon(rings: list) -> shapely.Polygon:
+    return shapely.Polygon(rings[0], rings[1:])
+
+
+def _multipolygon(polygons: list) -> shapely.MultiPolygon:
+    return shapely.MultiPolygon([_polygon(rings) for rings in polygons])
 
 
 def _ring_label(polygon: int | None, ring: int) -> str:
@@ -328,10 +345,13 @@ def _position_problem(position: Any) -> str | None:
         return _("%(value)s is not a [longitude, latitude] position.") % {
             "value": _preview(position)
         }
-    for axis, value, limit in (
-        (_("longitude"), position[0], 180),
-        (_("latitude"), position[1], 90),
-    ):
+    lon, lat = position[0], position[1]
+    # The common case first, without building any message: files hold millions of positions.
+    lon_ok = _is_number(lon) and -180 <= lon <= 180
+    lat_ok = _is_number(lat) and -90 <= lat <= 90
+    if lon_ok and lat_ok and (len(position) == 2 or _is_number(position[2])):
+        return None
+    for axis, value, limit in ((_("longitude"), lon, 180), (_("latitude"), lat, 90)):
         if not _is_number(value):
             return _("the %(axis)s %(value)s is not a number.") % {
                 "axis": axis,
@@ -343,9 +363,7 @@ def _position_problem(position: Any) -> str | None:
                 "value": value,
                 "limit": limit,
             }
-    if len(position) == 3 and not _is_number(position[2]):
-        return _("the height %(value)s is not a number.") % {"value": _preview(position[2])}
-    return None
+    return _("the height %(value)s is not a number.") % {"value": _preview(position[2])}
 
 
 def _is_number(value: Any) -> bool:
@@ -366,12 +384,12 @@ def _validity_problems(kind: str, polygons: list[tuple[int | None, list]]) -> li
     if problems:
         return problems
     for number, rings in polygons:
-        polygon = shapely.Polygon(rings[0], rings[1:])
+        polygon = _polygon(rings)
         if not polygon.is_valid:
             problems.append(_polygon_validity_problem(number, shapely.is_valid_reason(polygon)))
     if problems or kind == "Polygon":
         return problems
-    multipolygon = shapely.MultiPolygon([shapely.Polygon(r[0], r[1:]) for _n, r in polygons])
+    multipolygon = _multipolygon([rings for _number, rings in polygons])
     if not multipolygon.is_valid:
         problems.append(_multipolygon_validity_problem(shapely.is_valid_reason(multipolygon)))
     return problems

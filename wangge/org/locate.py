@@ -2,8 +2,9 @@
 
 The index is built from the database and tagged with the `MapVersion` it was built from. Every
 call reads that version (one tiny query) and rebuilds the index when it differs, so a map
-change made by any process is seen by all of them without a restart. The index held here is
-the only module-level state, and it is always rebuilt from the database.
+change made by any process is seen by all of them without a restart. The index held here (and,
+while a transaction that built one is open, that transaction's own) is the only module-level
+state, and it is always rebuilt from the database.
 
 Grids may share borders (and overlap by tolerated slivers), so a point can lie in several
 grids. It then belongs to the grid whose code sorts first (plain string order), the same way
@@ -284,10 +285,19 @@ def _ancestors_by_path(paths: list[str]) -> dict[str, list[dict[str, str]]]:
 
 _kept: GridIndex | None = None
 _building = threading.Lock()
+# An index built inside a transaction, for the rest of that transaction only (per thread, as
+# Django's connections are): (index, the on-commit callback that will keep it).
+_in_transaction = threading.local()
 
 
 def map_version() -> int:
-    return MapVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+    """The map version the database holds now. Asked on every `locate`, so it is one plain
+    statement: through the ORM it costs ten times as much as the lookup itself."""
+    table = connection.ops.quote_name(MapVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT version FROM {table} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def current_index() -> GridIndex:
@@ -296,6 +306,9 @@ def current_index() -> GridIndex:
     kept = _kept
     if kept is not None and kept.version == version:
         return kept
+    pending = _built_in_this_transaction(version)
+    if pending is not None:
+        return pending
     with _building:
         kept = _kept
         if kept is not None and kept.version == version:
@@ -303,17 +316,36 @@ def current_index() -> GridIndex:
         index = GridIndex.from_database(version)
         if connection.in_atomic_block:
             # Built inside a transaction, the index may hold grids that are rolled back later
-            # while the version number is reused by another writer; keep it only once the
-            # transaction has committed.
-            transaction.on_commit(partial(_keep, index))
+            # while another writer reuses the version number; keep it for every thread only
+            # once the transaction has committed, and meanwhile for this transaction alone.
+            keep_on_commit = partial(_keep, index)
+            transaction.on_commit(keep_on_commit)
+            _in_transaction.entry = (index, keep_on_commit)
         else:
             _keep(index)
     return index
 
 
+def _built_in_this_transaction(version: int) -> GridIndex | None:
+    """The index this transaction built, if the data it was built from is still visible.
+
+    Django drops on-commit callbacks registered inside a transaction or savepoint that rolls
+    back, so the index is still good exactly while its callback is still waiting.
+    """
+    entry = getattr(_in_transaction, "entry", None)
+    if entry is None or not connection.in_atomic_block:
+        return None
+    index, keep_on_commit = entry
+    if index.version != version:
+        return None
+    waiting = any(callback is keep_on_commit for _ids, callback, *_ in connection.run_on_commit)
+    return index if waiting else None
+
+
 def _keep(index: GridIndex | None) -> None:
     global _kept
     _kept = index
+    _in_transaction.entry = None
 
 
 def forget_index() -> None:

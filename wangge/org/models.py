@@ -44,7 +44,7 @@ class OrgUnit(models.Model):
         related_name="children",
     )
     # /<root pk>/.../<own pk>/ : a subtree is one indexed prefix query (see core.fields).
-    path = TreePathField(_("tree path"), unique=True, editable=False)
+    path = TreePathField(_("tree path"), editable=False)
     depth = models.PositiveSmallIntegerField(_("depth"), editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     grid_kind = models.ForeignKey(
@@ -60,13 +60,13 @@ class OrgUnit(models.Model):
         verbose_name = _("org unit")
         verbose_name_plural = _("org units")
         ordering = ["path"]
-        indexes = [
-            models.Index(
+        indexes = [models.Index(fields=["kind", "parent"], name="org_unit_kind_parent_idx")]
+        constraints = [
+            # One index serves both uniqueness and subtree prefix queries (pattern_ops makes
+            # LIKE 'prefix%' indexable on PostgreSQL; SQLite ignores opclasses and uses GLOB).
+            models.UniqueConstraint(
                 fields=["path"], name="org_unit_path_prefix_idx", opclasses=["varchar_pattern_ops"]
             ),
-            models.Index(fields=["kind", "parent"], name="org_unit_kind_parent_idx"),
-        ]
-        constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind=UnitKind.GRID) | models.Q(grid_kind__isnull=True),
                 name="org_unit_grid_kind_only_on_grids",

@@ -4,6 +4,7 @@ lists the API and pages show. Nothing here writes."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -225,3 +226,52 @@ def grid_workers_by_grid(staff_scope: Scope, within: OrgUnit | None = None) -> d
     ):
         names[membership.unit_id].append(membership.user.display_name)
     return dict(names)
+
+
+def counts_below(units: Iterable[OrgUnit]) -> dict[int, dict[str, int]]:
+    """Active grids and people with an active role in each unit's subtree.
+
+    Two queries whatever the number of units: every grid path and every (unit path, user) pair
+    under the units is read once and attributed to the unit whose primary key is on its path.
+    """
+    units = list(units)
+    counts: dict[int, dict[str, int]] = {u.pk: {"grids": 0, "staff": 0} for u in units}
+    if not units:
+        return counts
+    below = Scope.of(u.path for u in units)
+    for path in below.filter(
+        OrgUnit.objects.filter(kind=UnitKind.GRID, is_active=True)
+    ).values_list("path", flat=True):
+        for pk in _pks_on_path(path, counts):
+            counts[pk]["grids"] += 1
+    people: dict[int, set[int]] = defaultdict(set)
+    memberships = Membership.objects.filter(is_active=True, unit__is_active=True)
+    for path, user_id in (
+        below.filter(memberships, path_field="unit__path")
+        .values_list("unit__path", "user_id")
+        .distinct()
+    ):
+        for pk in _pks_on_path(path, counts):
+            people[pk].add(user_id)
+    for pk, users in people.items():
+        counts[pk]["staff"] = len(users)
+    return counts
+
+
+def _pks_on_path(path: str, wanted: dict[int, Any]) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if int(part) in wanted]
+
+
+def staff_of(unit: OrgUnit) -> list[dict[str, Any]]:
+    """People with an active role in the unit itself, each with all their roles there."""
+    staff: dict[int, dict[str, Any]] = {}
+    for membership in (
+        Membership.objects.filter(unit=unit, is_active=True)
+        .select_related("user")
+        .order_by("user__full_name", "user__username", "role")
+    ):
+        person = staff.setdefault(
+            membership.user_id, {"name": membership.user.display_name, "roles": []}
+        )
+        person["roles"].append(membership.get_role_display())
+    return list(staff.values())

@@ -7,8 +7,6 @@ services, and map refusals to a message by the field.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -23,9 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from wangge.core.scope import Scope
 from wangge.org.exceptions import GeoJSONInvalid, InvalidUnit, NotAllowed, NotFound
 from wangge.org.forms import GridImportForm
-from wangge.org.models import GridKind, Membership, OrgUnit
+from wangge.org.models import GridKind, OrgUnit
 from wangge.org.permissions import can, get_unit_for_user, scope_for
-from wangge.org.queries import ancestors_of, coverage_gaps, export_grids
+from wangge.org.queries import ancestors_of, counts_below, coverage_gaps, export_grids, staff_of
 from wangge.org.roles import AREA_KINDS, Capability, UnitKind
 from wangge.org.services import import_grids
 
@@ -46,42 +44,8 @@ def _require_capability(request: HttpRequest, capability: str) -> Scope:
     return scope
 
 
-def _counts_below(units: Iterable[OrgUnit]) -> dict[int, dict[str, int]]:
-    """Active grids and people with an active role in each unit's subtree.
-
-    Two queries whatever the number of units: every grid path and every (unit path, user) pair
-    under the units is read once and attributed to the unit whose primary key is on its path.
-    """
-    units = list(units)
-    counts: dict[int, dict[str, int]] = {u.pk: {"grids": 0, "staff": 0} for u in units}
-    if not units:
-        return counts
-    below = Scope.of(u.path for u in units)
-    for path in below.filter(
-        OrgUnit.objects.filter(kind=UnitKind.GRID, is_active=True)
-    ).values_list("path", flat=True):
-        for pk in _pks_on(path, counts):
-            counts[pk]["grids"] += 1
-    people: dict[int, set[int]] = defaultdict(set)
-    memberships = Membership.objects.filter(is_active=True, unit__is_active=True)
-    for path, user_id in (
-        below.filter(memberships, path_field="unit__path")
-        .values_list("unit__path", "user_id")
-        .distinct()
-    ):
-        for pk in _pks_on(path, counts):
-            people[pk].add(user_id)
-    for pk, users in people.items():
-        counts[pk]["staff"] = len(users)
-    return counts
-
-
-def _pks_on(path: str, wanted: dict[int, Any]) -> list[int]:
-    return [int(part) for part in path.strip("/").split("/") if int(part) in wanted]
-
-
 def _rows_with_counts(units: list[OrgUnit]) -> list[dict[str, Any]]:
-    counts = _counts_below(units)
+    counts = counts_below(units)
     return [{"unit": unit, **counts[unit.pk]} for unit in units]
 
 
@@ -107,21 +71,6 @@ def _map_urls(within: OrgUnit | None = None) -> dict[str, str]:
     if within is not None:
         grids_url = f"{grids_url}?{urlencode({'within': within.code})}"
     return {"gridsUrl": grids_url, "unitUrl": _unit_url("__code__")}
-
-
-def _staff_of(unit: OrgUnit) -> list[dict[str, Any]]:
-    """People with an active role in the unit itself, each with all their roles there."""
-    staff: dict[int, dict[str, Any]] = {}
-    for membership in (
-        Membership.objects.filter(unit=unit, is_active=True)
-        .select_related("user")
-        .order_by("user__full_name", "user__username", "role")
-    ):
-        person = staff.setdefault(
-            membership.user_id, {"name": membership.user.display_name, "roles": []}
-        )
-        person["roles"].append(membership.get_role_display())
-    return list(staff.values())
 
 
 def _feature(unit: OrgUnit, **extra: Any) -> dict[str, Any]:
@@ -174,7 +123,7 @@ def _unit_page(request: HttpRequest, unit: OrgUnit) -> HttpResponse:
         .defer("properties")
         .order_by("code")
     )
-    counts = _counts_below([unit, *children])
+    counts = counts_below([unit, *children])
     child_rows = [{"unit": child, **counts[child.pk]} for child in children]
     may_view_staff = can(request.user, Capability.VIEW_STAFF, unit)
     parent = unit.parent
@@ -194,7 +143,7 @@ def _unit_page(request: HttpRequest, unit: OrgUnit) -> HttpResponse:
         "child_rows": child_rows,
         "counts": counts[unit.pk],
         "show_staff": may_view_staff,
-        "staff": _staff_of(unit) if may_view_staff else None,
+        "staff": staff_of(unit) if may_view_staff else None,
         "map_data": map_data,
         "has_coverage": unit.kind not in (UnitKind.GRID, UnitKind.DEPARTMENT),
         "may_manage": can(request.user, Capability.MANAGE_ORG, unit),
