@@ -189,3 +189,38 @@ def test_a_refused_boundary_file_exits_with_1(tree, tmp_path):
         )
     assert refused.value.returncode == 1
     assert "Feature 1 (code NOPE): Its code NOPE matches no unit." in err.getvalue()
+
+
+def test_locate_many_adds_the_grid_to_every_row_of_a_csv(tree, tmp_path):
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(
+        "名称,经度,纬度\n"
+        f"甲,{LON0 + SIDE / 2},{LAT0 + SIDE / 2}\n"
+        f"乙,{LON0 + 1.5 * SIDE},{LAT0 + SIDE / 2}\n"
+        "丙,100.0,10.0\n",
+        encoding="gb18030",  # as Excel on Chinese Windows saves it
+    )
+    out, _err = run("grids", "locate-many", str(ledger))
+    assert out.splitlines() == [
+        "名称,经度,纬度,grid_code,grid_name",
+        f"甲,{LON0 + SIDE / 2},{LAT0 + SIDE / 2},{tree.grid_a.code},{tree.grid_a.name}",
+        f"乙,{LON0 + 1.5 * SIDE},{LAT0 + SIDE / 2},{tree.grid_b.code},{tree.grid_b.name}",
+        "丙,100.0,10.0,,",
+    ]
+
+
+def test_locate_many_names_the_bad_row_and_writes_nothing(tree, tmp_path):
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(f"lon,lat\n{LON0},{LAT0}\nabc,{LAT0}\n", encoding="utf-8")
+    target = tmp_path / "located.csv"
+    with pytest.raises(CommandError, match="Row 3: The longitude abc is not a number") as refused:
+        run("grids", "locate-many", str(ledger), "--out", str(target))
+    assert refused.value.returncode == 2
+    assert not target.exists()
+
+
+def test_locate_many_says_which_column_is_missing(tree, tmp_path):
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("x_coord,lat\n1,2\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="no lon / lng / longitude / x / 经度 column"):
+        run("grids", "locate-many", str(ledger))

@@ -3,6 +3,7 @@
     wangge grids import FILE.geojson     create or update grids; all or nothing
     wangge grids export [FILE]           the map as GeoJSON (standard output without FILE)
     wangge grids locate LON LAT          the grid containing a point
+    wangge grids locate-many FILE.csv    the grid of every row of a CSV with lon and lat columns
     wangge grids gaps [CODE]             land no grid covers, per community
 
 Exit codes: 0 done; 1 refused (a file with problems) or, for `locate`, no grid contains the
@@ -12,6 +13,8 @@ no unit, a longitude or latitude that is not a number on the globe).
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from typing import Any
 
@@ -21,7 +24,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from wangge.org.exceptions import GeoJSONInvalid, InvalidUnit
-from wangge.org.locate import locate
+from wangge.org.locate import locate, locate_points
 from wangge.org.management.geojson_files import (
     EXIT_REFUSED,
     EXIT_USAGE,
@@ -58,6 +61,18 @@ class Command(BaseCommand):
         )
         locating.add_argument("lon", help=_("Longitude, WGS84"))
         locating.add_argument("lat", help=_("Latitude, WGS84"))
+        locating_many = actions.add_parser(
+            "locate-many",
+            help=_(
+                "Add the grid code and name to every row of a CSV file with lon and lat columns."
+            ),
+        )
+        locating_many.add_argument(
+            "file", help=_("CSV file (UTF-8 or GBK) with a header row, or - for standard input")
+        )
+        locating_many.add_argument(
+            "--out", metavar="FILE", help=_("File to write; standard output when left out")
+        )
         gaps = actions.add_parser(
             "gaps", help=_("Show land no grid covers and grids spilling outside their community.")
         )
@@ -74,6 +89,8 @@ class Command(BaseCommand):
             self.export_file(options["file"], options["within"])
         elif action == "locate":
             self.locate_point(options["lon"], options["lat"])
+        elif action == "locate-many":
+            self.locate_rows(options["file"], options["out"])
         else:
             self.show_gaps(options["code"], as_geojson=options["geojson"])
 
@@ -114,6 +131,33 @@ class Command(BaseCommand):
         self.stdout.write(f"{located.code} {located.name}")
         if located.ancestors:
             self.stdout.write(" › ".join(unit["name"] for unit in located.ancestors))
+
+    def locate_rows(self, name: str, out: str | None) -> None:
+        """Every row is checked before anything is written, so a bad row leaves no half file."""
+        header, rows = read_csv_rows(read_file(name))
+        lon_column = _column(header, LON_HEADERS)
+        lat_column = _column(header, LAT_HEADERS)
+        points = [
+            (
+                _coordinate(_cell(row, lon_column), _("longitude"), 180, row=number),
+                _coordinate(_cell(row, lat_column), _("latitude"), 90, row=number),
+            )
+            for number, row in enumerate(rows, start=2)  # row 1 is the header
+        ]
+        found = locate_points(points)
+        output = io.StringIO()
+        writer = csv.writer(output, lineterminator="\n")
+        writer.writerow([*header, "grid_code", "grid_name"])
+        for row, located in zip(rows, found, strict=True):
+            writer.writerow(
+                [*row, located.code if located else "", located.name if located else ""]
+            )
+        write_text(self.stdout, out, output.getvalue())
+        if out and out != "-":
+            self.stdout.write(
+                _("Located %(found)s of %(count)s rows; wrote %(file)s.")
+                % {"found": sum(1 for item in found if item), "count": len(rows), "file": out}
+            )
 
     def show_gaps(self, code: str | None, *, as_geojson: bool) -> None:
         if code:
@@ -176,17 +220,20 @@ def _unit(code: str) -> OrgUnit:
     return unit
 
 
-def _coordinate(text: str, axis: str, limit: int) -> float:
+def _coordinate(text: str, axis: str, limit: int, row: int | None = None) -> float:
     try:
         value = float(text)
     except ValueError:
         value = math.nan
     if not -limit <= value <= limit:
-        raise CommandError(
-            _("The %(axis)s %(value)s is not a number within -%(limit)s..%(limit)s.")
-            % {"axis": axis, "value": text, "limit": limit},
-            returncode=EXIT_USAGE,
-        )
+        problem = _("The %(axis)s %(value)s is not a number within -%(limit)s..%(limit)s.") % {
+            "axis": axis,
+            "value": text,
+            "limit": limit,
+        }
+        if row is not None:
+            problem = _("Row %(row)s: %(problem)s") % {"row": row, "problem": problem}
+        raise CommandError(problem, returncode=EXIT_USAGE)
     return value
 
 
@@ -227,3 +274,38 @@ def _coverage_features(report: list[CommunityCoverage]) -> dict[str, Any]:
             for piece in spill.pieces
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+LON_HEADERS = ("lon", "lng", "longitude", "x", "经度")
+LAT_HEADERS = ("lat", "latitude", "y", "纬度")
+
+
+def read_csv_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a CSV file; Excel on Chinese Windows saves GBK, so that is tried too."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte sequence
+        raise CommandError(_("The file is neither UTF-8 nor GBK text."), returncode=EXIT_USAGE)
+    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    if not rows:
+        raise CommandError(_("The file has no header row."), returncode=EXIT_USAGE)
+    return [cell.strip() for cell in rows[0]], rows[1:]
+
+
+def _column(header: list[str], names: tuple[str, ...]) -> int:
+    lowered = [cell.lower() for cell in header]
+    for name in names:
+        if name in lowered:
+            return lowered.index(name)
+    raise CommandError(
+        _("The header row has no %(names)s column.") % {"names": " / ".join(names)},
+        returncode=EXIT_USAGE,
+    )
+
+
+def _cell(row: list[str], column: int) -> str:
+    return row[column].strip() if column < len(row) else ""
