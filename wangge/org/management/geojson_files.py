@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from wangge.org.exceptions import GeoJSONInvalid
 
@@ -36,7 +37,12 @@ def refuse_file(command: BaseCommand, error: GeoJSONInvalid) -> CommandError:
     for problem in error.errors:
         command.stderr.write(str(problem))
     return CommandError(
-        _("The file has %(count)s problem(s); nothing was written.") % {"count": len(error.errors)},
+        ngettext(
+            "The file has %(count)s problem; nothing was written.",
+            "The file has %(count)s problems; nothing was written.",
+            len(error.errors),
+        )
+        % {"count": len(error.errors)},
         returncode=EXIT_REFUSED,
     )
 
