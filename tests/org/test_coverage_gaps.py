@@ -12,7 +12,7 @@ import pytest
 from django.utils import translation
 
 from conftest import LAT0, LON0, SIDE, square
-from tests.org.test_grid_import import collection
+from tests.org.geojson_samples import collection
 from wangge.core.models import AuditEntry
 from wangge.org.exceptions import GeoJSONInvalid, InvalidUnit, NotAllowed
 from wangge.org.geo import area_m2

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import LAT0, LON0, SIDE, square
-from tests.org.test_grid_import import COMMUNITY, OTHER_COMMUNITY, collection, grid_feature
+from tests.org.geojson_samples import COMMUNITY, OTHER_COMMUNITY, collection, grid_feature
 from wangge.org.models import MapVersion
 from wangge.org.queries import export_grids
 from wangge.org.services import import_grids, set_unit_active

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from conftest import LAT0, LON0, SIDE, square
-from tests.org.test_grid_import import collection, grid_feature, snapshot
+from tests.org.geojson_samples import collection, grid_feature, snapshot
 from wangge.cli import main
 from wangge.org.models import OrgUnit
 

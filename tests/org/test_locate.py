@@ -15,7 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import LAT0, LON0, SIDE, square
-from tests.org.test_grid_import import collection, grid_feature
+from tests.org.geojson_samples import collection, grid_feature
 from wangge.org import locate as locating
 from wangge.org.locate import (
     GridIndex,

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from conftest import LAT0, LON0, SIDE, make_user, square
-from tests.org.test_grid_import import collection, grid_feature, snapshot
+from tests.org.geojson_samples import collection, grid_feature, snapshot
 from wangge.org.models import OrgUnit
 from wangge.org.roles import Role
 from wangge.org.services import grant_role, import_boundaries
