@@ -275,3 +275,12 @@ def staff_of(unit: OrgUnit) -> list[dict[str, Any]]:
         )
         person["roles"].append(membership.get_role_display())
     return list(staff.values())
+
+
+def scope_roots(scope: Scope) -> list[OrgUnit]:
+    """The topmost units of a scope (for everything: the roots of the tree), in tree order."""
+    if scope.everything:
+        roots = OrgUnit.objects.filter(parent__isnull=True)
+    else:
+        roots = OrgUnit.objects.filter(path__in=scope.paths)
+    return list(roots.select_related("parent", "grid_kind").order_by("path"))

@@ -23,7 +23,14 @@ from wangge.org.exceptions import GeoJSONInvalid, InvalidUnit, NotAllowed, NotFo
 from wangge.org.forms import GridImportForm
 from wangge.org.models import GridKind, OrgUnit
 from wangge.org.permissions import can, get_unit_for_user, scope_for
-from wangge.org.queries import ancestors_of, counts_below, coverage_gaps, export_grids, staff_of
+from wangge.org.queries import (
+    ancestors_of,
+    counts_below,
+    coverage_gaps,
+    export_grids,
+    scope_roots,
+    staff_of,
+)
 from wangge.org.roles import AREA_KINDS, Capability, UnitKind
 from wangge.org.services import import_grids
 
@@ -90,12 +97,7 @@ def _feature(unit: OrgUnit, **extra: Any) -> dict[str, Any]:
 @require_GET
 def tree(request: HttpRequest) -> HttpResponse:
     """The user's scope roots: one root is shown as its unit page, several as a list."""
-    scope = scope_for(request.user, Capability.VIEW_ORG)
-    if scope.everything:
-        roots = OrgUnit.objects.filter(parent__isnull=True)
-    else:
-        roots = OrgUnit.objects.filter(path__in=scope.paths)
-    roots = list(roots.select_related("parent", "grid_kind").order_by("path"))
+    roots = scope_roots(scope_for(request.user, Capability.VIEW_ORG))
     if len(roots) == 1:
         return _unit_page(request, roots[0])
     staff_scope = scope_for(request.user, Capability.VIEW_STAFF)
@@ -214,7 +216,7 @@ def grid_export(request: HttpRequest) -> HttpResponse:
     elif scope.everything:
         within = [None]
     else:
-        within = list(OrgUnit.objects.filter(path__in=scope.paths).order_by("path"))
+        within = list(scope_roots(scope))
     features = [feature for unit in within for feature in export_grids(within=unit)["features"]]
     collection = {"type": "FeatureCollection", "features": features}
     name = within[0].code if len(within) == 1 and within[0] is not None else "grids"
