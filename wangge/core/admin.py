@@ -1,7 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
-from wangge.core.models import AuditEntry, User
+from wangge.core.calendar import official_years
+from wangge.core.models import AuditEntry, CalendarDay, User
 
 admin.site.register(User, UserAdmin)
 
@@ -20,3 +23,30 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_workday", "name", "note"]
+    list_filter = ["is_workday"]
+    search_fields = ["name", "note"]
+    date_hierarchy = "date"
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, object] | None = None
+    ) -> HttpResponse:
+        # Administrators must know which years still need their holidays entered by hand:
+        # the State Council publishes each year's holidays only late in the year before.
+        years = official_years()
+        self.message_user(
+            request,
+            _(
+                "Holidays and adjusted working days for %(first)s–%(last)s come from the State "
+                "Council's published calendar. Later years count Monday to Friday as working "
+                "days plus the days listed here. A day listed here overrides the State Council's "
+                "calendar too, for example a local holiday."
+            )
+            % {"first": years.start, "last": years.stop - 1},
+            messages.INFO,
+        )
+        return super().changelist_view(request, extra_context)

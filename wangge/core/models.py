@@ -52,3 +52,30 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.summary}"
+
+
+class CalendarDay(models.Model):
+    """A date whose working status an administrator sets by hand.
+
+    A row overrides the State Council's published holidays for its date (a city may add a local
+    holiday) and is the only source of holidays for years the `chinese-calendar` package does not
+    cover yet; see `wangge.core.calendar`.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"), default=False)
+    name = models.CharField(
+        _("name"),
+        max_length=64,
+        blank=True,
+        help_text=_("What the day is, for example Spring Festival or an adjusted working day."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("working-day calendar")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}".strip()
