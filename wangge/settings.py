@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "wangge.core",
     "wangge.org",
+    "wangge.cases",
     "wangge.demo",
 ]
 
