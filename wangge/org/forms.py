@@ -16,10 +16,6 @@ from wangge.org.exceptions import FeatureError
 GRID_FILE_SUFFIXES = (".geojson", ".json")
 
 
-def max_grid_file_bytes() -> int:
-    return settings.GRID_IMPORT_MAX_BYTES
-
-
 class GridImportForm(forms.Form):
     file = forms.FileField(
         label=_("GeoJSON file"),
@@ -37,11 +33,11 @@ class GridImportForm(forms.Form):
         self.fields["file"].help_text = _(
             "A FeatureCollection of grid polygons in WGS84 longitude/latitude, "
             "at most %(limit)s. Each feature names its code, name and parent community."
-        ) % {"limit": filesizeformat(max_grid_file_bytes())}
+        ) % {"limit": filesizeformat(settings.GRID_IMPORT_MAX_BYTES)}
 
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]
-        limit = max_grid_file_bytes()
+        limit = settings.GRID_IMPORT_MAX_BYTES
         if upload.size is not None and upload.size > limit:
             raise forms.ValidationError(
                 _("The file is %(size)s; the limit is %(limit)s. Split it by community.")
