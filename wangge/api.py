@@ -1,26 +1,55 @@
 """The django-ninja API under /api/v1/, assembled from each app's router.
 
-Refusals raised by services are mapped to HTTP answers here, once for every app.
+Every operation accepts a logged-in session (with Django's CSRF check on unsafe methods) or an
+API key in the `X-API-Key` header (another system acting as one account, so every scope rule of
+a person applies to it too). Refusals raised by services are mapped to HTTP answers here, once
+for every app.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.security import django_auth
+from ninja.errors import AuthenticationError
+from ninja.security import APIKeyHeader, django_auth
 
+from wangge.cases import exceptions as case_errors
+from wangge.cases.api import router as cases_router
+from wangge.core.apikeys import user_for_api_key
+from wangge.core.models import User
 from wangge.org.api import router as org_router
 from wangge.org.exceptions import GeoJSONInvalid, InvalidUnit, NotAllowed, NotFound
 
+
+class ApiKeyAuth(APIKeyHeader):
+    """`X-API-Key: wg_…`. A request without the header is left to the session; one with a key
+    that is wrong or revoked is refused outright (401), never treated as anonymous."""
+
+    param_name = "X-API-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        if key is None:
+            return None
+        user = user_for_api_key(key)
+        if user is None:
+            raise AuthenticationError(401, "Invalid API key")
+        request.user = user
+        return user
+
+
+# The key is tried first: a system sends no cookie, and the session's CSRF check would refuse it.
 api = NinjaAPI(
     title="Wangge API",
     version="1",
     description="网格化服务管理平台接口 · Grid governance platform API",
     urls_namespace="api",
-    auth=django_auth,
+    auth=[ApiKeyAuth(), django_auth],
 )
 api.add_router("/", org_router)
+api.add_router("/", cases_router)
 
 
 @api.exception_handler(NotFound)
@@ -33,10 +62,14 @@ def _not_allowed(request: HttpRequest, error: NotAllowed) -> HttpResponse:
     return api.create_response(request, {"detail": str(error)}, status=403)
 
 
+def _field_errors(where: str, field: str, message: str) -> dict[str, Any]:
+    return {"detail": [{"loc": [where, field], "msg": message}]}
+
+
 @api.exception_handler(InvalidUnit)
 def _invalid_unit(request: HttpRequest, error: InvalidUnit) -> HttpResponse:
     return api.create_response(
-        request, {"detail": [{"loc": ["body", error.field], "msg": error.message}]}, status=422
+        request, _field_errors("body", error.field, error.message), status=422
     )
 
 
@@ -46,3 +79,36 @@ def _geojson_invalid(request: HttpRequest, error: GeoJSONInvalid) -> HttpRespons
         {"feature": e.index, "code": e.code, "msg": e.message, "text": str(e)} for e in error.errors
     ]
     return api.create_response(request, {"detail": errors}, status=422)
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+_CASE_FIELD_ERRORS = (
+    case_errors.CaseInvalid,
+    case_errors.MissingRequirement,
+    case_errors.CategoryInvalid,
+)
+# (refusal, status, code): a client tells the two kinds of 409 apart by the code.
+_CASE_REFUSALS: tuple[tuple[type[case_errors.CaseError], int, str], ...] = (
+    (case_errors.NotAllowed, 403, ""),
+    (case_errors.NotFound, 404, ""),
+    (case_errors.InvalidTransition, 409, "invalid_transition"),
+    (case_errors.Conflict, 409, "conflict"),
+)
+
+
+def _case_answer(request: HttpRequest, error: case_errors.CaseError) -> HttpResponse:
+    if isinstance(error, _CASE_FIELD_ERRORS):
+        # A refused filter or cursor of a list is in the query string.
+        where = "query" if request.method in ("GET", "HEAD") else "body"
+        body = _field_errors(where, error.field, error.message)
+        return api.create_response(request, body, status=422)
+    for refusal, status, code in _CASE_REFUSALS:
+        if isinstance(error, refusal):
+            answer = {"detail": error.message, **({"code": code} if code else {})}
+            return api.create_response(request, answer, status=status)
+    return api.create_response(request, {"detail": error.message}, status=400)
+
+
+api.add_exception_handler(case_errors.CaseError, _case_answer)

@@ -1,15 +1,14 @@
-"""The `wangge` command: Django's management commands, plus a few names of our own.
+"""The `wangge` command: Django's management commands under one name.
 
-`wangge worker` runs the background task worker; everything else is passed to Django, so
-`wangge migrate`, `wangge grids import FILE` and `wangge demo` all work the same way.
+Everything is passed to Django, so `wangge migrate`, `wangge grids import FILE`, `wangge demo`
+and `wangge worker` (the background worker: periodic jobs and queued tasks, see
+`wangge.core.management.commands.worker`) all work the same way.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-
-ALIASES = {"worker": ["db_worker"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,8 +17,6 @@ def main(argv: list[str] | None = None) -> int:
 
     args = list(sys.argv if argv is None else argv)
     args[0] = "wangge"
-    if len(args) > 1 and args[1] in ALIASES:
-        args[1:2] = ALIASES[args[1]]
     try:
         execute_from_command_line(args)
     except SystemExit as exit_:

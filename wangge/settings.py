@@ -6,7 +6,9 @@ Defaults give the embedded setup: SQLite in WAL mode and a generated secret key,
 
 from __future__ import annotations
 
+import base64
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import dj_database_url
@@ -22,19 +24,27 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env_bool("WANGGE_DEBUG", False)
 
 
-def _secret_key() -> str:
-    configured = env_str("WANGGE_SECRET_KEY", "")
-    if configured:
-        return configured
-    # The embedded setup keeps a generated key in var/ so sessions survive restarts.
-    key_file = VAR_DIR / "secret_key"
+def _generated_key(name: str, make: Callable[[], str]) -> str:
+    # The embedded setup keeps generated keys in var/ (mode 0600), like the secret key.
+    key_file = VAR_DIR / name
     if not key_file.exists():
         key_file.touch(mode=0o600)
-        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.write_text(make())
     return key_file.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
+# Unset, sessions survive restarts through a key generated once.
+SECRET_KEY = env_str("WANGGE_SECRET_KEY", "") or _generated_key(
+    "secret_key", lambda: secrets.token_urlsafe(50)
+)
+# Personal data at rest (wangge.core.crypto): the first data key encrypts, all decrypt; put a new
+# key first and run `wangge data_keys rotate` to rotate. The index key never rotates.
+DATA_KEYS = env_list("WANGGE_DATA_KEYS", []) or [
+    _generated_key("data_key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+]
+INDEX_KEY = env_str("WANGGE_INDEX_KEY", "") or _generated_key(
+    "index_key", lambda: secrets.token_urlsafe(32)
+)
 ALLOWED_HOSTS = env_list("WANGGE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("WANGGE_CSRF_TRUSTED_ORIGINS", [])
 
@@ -51,7 +61,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "wangge.core",
     "wangge.org",
+    "wangge.notifications",
     "wangge.cases",
+    "wangge.open311",
     "wangge.demo",
 ]
 
@@ -130,6 +142,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "wangge.org.backends.RolePermissionBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -195,6 +208,17 @@ MEDIA_URL = "/media/"
 
 # --- Background work --------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Seconds between the worker's periodic jobs (deadline sweeps, webhook retries).
+WORKER_TICK_SECONDS = env_float("WANGGE_WORKER_TICK_SECONDS", 30.0, minimum=1.0)
+# Outgoing webhooks: seconds to wait for the receiver, and attempts before giving up.
+WEBHOOK_TIMEOUT_SECONDS = env_float("WANGGE_WEBHOOK_TIMEOUT_SECONDS", 10.0, minimum=0.5)
+WEBHOOK_MAX_ATTEMPTS = env_int("WANGGE_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+
+# --- Cases ------------------------------------------------------------------------------------
+# Largest photo or file attached to a case, in MB.
+CASE_ATTACHMENT_MAX_MB = env_int("WANGGE_CASE_ATTACHMENT_MAX_MB", 10, minimum=1)
+# Open311 GeoReport v2: the jurisdiction_id this server answers for (unset: any or none).
+OPEN311_JURISDICTION_ID = env_str("WANGGE_OPEN311_JURISDICTION_ID", "")
 
 # --- The map ----------------------------------------------------------------------------------
 # With no tile URL, grids are drawn on a blank background (intranets usually have no tiles).

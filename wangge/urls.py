@@ -17,5 +17,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("org/", include("wangge.org.urls")),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("wangge.open311.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -104,15 +104,17 @@ def test_a_table_entry_overrides_the_state_council_in_both_directions(db):
     assert add_working_days(at(date(2025, 9, 30), 10), 2) == at(date(2025, 10, 10), 10)
 
 
-def test_a_call_reads_the_table_once(db, django_assert_num_queries):
+def test_a_call_reads_the_holiday_table_and_the_office_hours_once_each(
+    db, django_assert_num_queries
+):
     start = at(date(2025, 9, 30), 10)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         add_working_days(start, 20)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         add_working_hours(start, 100)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         working_hours_between(start, start + timedelta(days=90))
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         deadline_state(start, start + timedelta(days=10), start + timedelta(days=1))
 
 
@@ -300,3 +302,26 @@ def test_the_admin_list_says_which_years_come_from_the_state_council(client, db)
     assert f"{years.start}–{years.stop - 1} come from the State Council" in text
     assert "Later years count Monday to Friday" in text
     assert "New Year" in text
+
+
+def test_a_city_sets_its_office_hours_and_new_deadlines_count_them(db):
+    from wangge.core.calendar import city_office_hours, set_office_hours
+    from wangge.core.models import AuditEntry
+
+    start = at(date(2025, 3, 17), 9)
+    assert add_working_hours(start, 4) == at(date(2025, 3, 17), 15)
+
+    set_office_hours(None, ((time(13), time(18)), (time(9), time(12))))
+
+    assert city_office_hours() == ((time(9), time(12)), (time(13), time(18)))
+    assert add_working_hours(start, 4) == at(date(2025, 3, 17), 14)
+    assert AuditEntry.objects.filter(action="calendar.office_hours").count() == 1
+
+
+def test_overlapping_office_hours_are_refused_and_the_old_ones_kept(db):
+    from wangge.core.calendar import DEFAULT_OFFICE_HOURS, city_office_hours, set_office_hours
+
+    with pytest.raises(ValueError, match="non-overlapping"):
+        set_office_hours(None, ((time(9), time(13)), (time(12), time(18))))
+
+    assert city_office_hours() == DEFAULT_OFFICE_HOURS

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from wangge.cli import ALIASES, main
+from wangge.cli import main
 
 
 def test_wangge_runs_a_django_command_and_returns_its_exit_code(capsys):
@@ -16,8 +16,9 @@ def test_an_unknown_command_fails(capsys):
     assert "no-such-command" in capsys.readouterr().err
 
 
-def test_worker_is_the_database_task_worker():
-    assert ALIASES["worker"] == ["db_worker"]
+def test_worker_is_a_command_of_its_own(capsys):
+    assert main(["wangge", "help", "worker"]) == 0
+    assert "--once" in capsys.readouterr().out
 
 
 def test_the_console_script_lists_the_commands(tmp_path):
@@ -31,4 +32,4 @@ def test_the_console_script_lists_the_commands(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "migrate" in result.stdout
-    assert "db_worker" in result.stdout
+    assert "worker" in result.stdout.split()

@@ -328,3 +328,17 @@ def test_the_command_prints_the_summary_and_the_demo_accounts(demo):
         assert account.username in text
     assert "石冲社区第1网格" in text
     assert DEMO_PASSWORD in text
+
+
+def test_the_demo_holds_cases_at_every_step_of_the_loop_once(demo) -> None:
+    from wangge.cases.models import Case
+    from wangge.demo.cases import DEMO_CASES
+    from wangge.demo.loader import load_demo
+
+    states = set(Case.objects.values_list("state", flat=True))
+
+    assert Case.objects.count() == len(DEMO_CASES)
+    assert {"reported", "accepted", "dispatched", "handling", "handled", "verified"} <= states
+    assert {"closed", "declined", "merged"} <= states
+    assert load_demo().created_cases == 0
+    assert Case.objects.count() == len(DEMO_CASES)

@@ -13,7 +13,12 @@ from typing import Literal
 from django.utils import timezone
 
 from wangge.cases.models import STAGES, Category, DeadlineUnit
-from wangge.core.calendar import add_working_days, add_working_hours
+from wangge.core.calendar import (
+    DEFAULT_WARN_FRACTION,
+    add_working_days,
+    add_working_hours,
+    working_hours_between,
+)
 
 Stage = Literal["accept", "dispatch", "handle"]
 
@@ -41,3 +46,28 @@ def stage_due_at(category: Category, stage: Stage, start: datetime) -> datetime:
     if stage not in STAGES:
         raise ValueError(f"unknown stage: {stage}")
     return due_at(getattr(category, f"{stage}_amount"), getattr(category, f"{stage}_unit"), start)
+
+
+def warn_moment(start: datetime, due: datetime, unit: str) -> datetime:
+    """When a stage from `start` to `due` turns yellow: after 80 % of the time allowed, counted
+    the way the deadline was (office hours, or the wall clock for emergencies). Stored with the
+    deadline so that a list's lights are plain comparisons, not calendar reads per row."""
+    if due <= start:
+        return start
+    if unit == DeadlineUnit.HOURS:
+        return start + (due - start) * DEFAULT_WARN_FRACTION
+    allowed = working_hours_between(start, due)
+    if allowed <= 0:
+        return start
+    return min(add_working_hours(start, allowed * DEFAULT_WARN_FRACTION), due)
+
+
+def deadline_light(due_at: datetime | None, warn_at: datetime | None, now: datetime) -> str:
+    """green, yellow or red ("" when nothing is due): from stored timestamps, at read time."""
+    if due_at is None:
+        return ""
+    if now > due_at:
+        return "red"
+    if warn_at is not None and now >= warn_at:
+        return "yellow"
+    return "green"

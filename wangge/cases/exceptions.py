@@ -99,3 +99,11 @@ class CategoryInvalid(CaseError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class CaseInvalid(CaseError):
+    """A field of a report or an action was refused (`field` names it); nothing was written."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

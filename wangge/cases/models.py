@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.crypto import EncryptedTextField
+
 
 class CategoryKind(models.TextChoices):
     COMPONENT = "component", _("Component")  # 部件: a public facility that is broken or missing
@@ -139,3 +141,344 @@ class Category(models.Model):
     @property
     def is_top_level(self) -> bool:
         return self.parent_id is None
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+
+class Channel(models.TextChoices):
+    GRID_PATROL = "grid_patrol", _("Grid patrol")  # 网格巡查
+    RESIDENT = "resident", _("Resident report")  # 居民上报
+    HOTLINE = "hotline", _("12345 hotline")
+    ENTERPRISE = "enterprise", _("Enterprise request")  # 诉求直通
+    INFORMATION_REPORT = "information_report", _("Information report")  # 信息报送
+    IMPORT = "import", _("Import")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")  # 一般
+    URGENT = "urgent", _("Urgent")  # 紧急
+    EMERGENCY = "emergency", _("Emergency")  # 特急
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")  # 满意
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")  # 基本满意
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")  # 不满意
+
+
+class Stage(models.TextChoices):
+    """The deadline a case is running against now (none while it waits for verification)."""
+
+    ACCEPT = "accept", _("Acceptance")
+    DISPATCH = "dispatch", _("Dispatch")
+    HANDLE = "handle", _("Handling")
+
+
+class PendingRequest(models.TextChoices):
+    EXTENSION = "extension", _("Extension")  # 延期
+    DEFERRAL = "deferral", _("Deferral")  # 缓办
+
+
+class Case(models.Model):
+    """One resident request or field report. `state`, `version` and the deadline columns are
+    written only by `services.perform()`, together with the event that explains them."""
+
+    number = models.CharField(_("number"), max_length=16, unique=True)
+    state = models.CharField(_("state"), max_length=16, default="reported")
+    # Moves with every event (event.seq == the version it produced): a writer holding an older
+    # version lost a race and gets a Conflict.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    channel = models.CharField(_("channel"), max_length=24, choices=Channel.choices)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases"
+    )
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"))
+    urgency = models.CharField(
+        _("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    # The grid the location lies in; when none was found, the unit the case was filed under
+    # (flagged `needs_grid` for a dispatcher to assign). Scope follows this unit's path.
+    area = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("grid or unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    needs_grid = models.BooleanField(_("needs a grid"), default=False)
+    reporter_name = EncryptedTextField(_("reporter's name"), blank=True)
+    reporter_phone = EncryptedTextField(_("reporter's phone"), blank=True)
+    reporter_phone_index = models.CharField(max_length=32, blank=True, editable=False)
+    reported_by = models.ForeignKey(
+        "core.User",
+        verbose_name=_("reported by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    source_ref = models.CharField(_("reference in the source system"), max_length=64, blank=True)
+    # Hash of (client, Idempotency-Key): the same intake twice creates one case.
+    intake_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    # The unit handling it: a department, or a grid for grid-entry work (入格事项).
+    department = models.ForeignKey(
+        "org.OrgUnit",
+        verbose_name=_("handling unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    handler = models.ForeignKey(
+        "core.User",
+        verbose_name=_("handler"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    master = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
+
+    reported_at = models.DateTimeField(_("reported at"))
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, blank=True)
+    stage_started_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    # When the current stage turns yellow (80 % of its time used), stored with `due_at`.
+    warn_at = models.DateTimeField(null=True, blank=True)
+    accept_due_at = models.DateTimeField(_("acceptance due at"))
+    handle_due_at = models.DateTimeField(_("handling due at"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("accepted or declined at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    is_resolved = models.BooleanField(_("resolved"), null=True, blank=True)
+    rating = models.CharField(_("rating"), max_length=24, choices=Rating.choices, blank=True)
+    rating_comment = models.TextField(_("rating comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # Highest supervision card of the current stage (0: none, 1 reminder, 2 yellow, 3 red).
+    supervision_level = models.PositiveSmallIntegerField(_("supervision"), default=0)
+    # When the "due soon" reminder of the current stage went out (sent once per stage).
+    warned_at = models.DateTimeField(null=True, blank=True)
+    pending_request = models.CharField(
+        _("pending request"), max_length=16, choices=PendingRequest.choices, blank=True
+    )
+    pending_due_at = models.DateTimeField(_("requested deadline"), null=True, blank=True)
+    pending_reason = models.TextField(_("reason for the request"), blank=True)
+    is_deferred = models.BooleanField(_("deferred"), default=False)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="case_state_due_idx"),
+            models.Index(fields=["area", "state", "due_at"], name="case_area_state_idx"),
+            models.Index(fields=["department", "state", "due_at"], name="case_department_idx"),
+            models.Index(fields=["reported_by", "state"], name="case_reported_by_idx"),
+            models.Index(fields=["reporter_phone_index"], name="case_reporter_phone_idx"),
+            models.Index(fields=["reported_at", "id"], name="case_reported_at_idx"),
+            models.Index(fields=["stage", "due_at"], name="case_stage_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(lon__isnull=True, lat__isnull=True)
+                | models.Q(lon__gte=-180, lon__lte=180, lat__gte=-90, lat__lte=90),
+                name="case_location_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(supervision_level__lte=3), name="case_supervision_level_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class CaseEvent(models.Model):
+    """One line of a case's log: append-only; the case's state is the last line's `to_state`."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField(_("sequence"))
+    action = models.CharField(_("action"), max_length=24)
+    from_state = models.CharField(_("from state"), max_length=16, blank=True)
+    to_state = models.CharField(_("to state"), max_length=16)
+    actor = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Which of the table's actor kinds the actor acted as (dispatcher, reporter, system, …).
+    actor_kind = models.CharField(_("acting as"), max_length=24)
+    actor_name = models.CharField(_("by"), max_length=64, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["case", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "seq"], name="case_event_seq_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.action}"
+
+
+def _attachment_path(attachment: Attachment, filename: str) -> str:
+    # Never the uploaded name: it may hold personal data or path tricks.
+    return f"cases/{attachment.created_at:%Y/%m}/{attachment.uid.hex}{attachment.extension}"
+
+
+class Attachment(models.Model):
+    """A photo or file, stored under MEDIA_ROOT (outside the web root) and served only to users
+    who may see its case. Uploaded first, then linked to a case and event by the service."""
+
+    uid = models.UUIDField(unique=True, editable=False)
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    event = models.ForeignKey(
+        CaseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    extension = models.CharField(max_length=8)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    is_image = models.BooleanField(default=False)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", _("Lead")  # 主办
+    ASSIST = "assist", _("Assisting")  # 协办
+
+
+class CaseAssignment(models.Model):
+    """A unit's share of handling a case: the lead (also `Case.department`) and any assisting
+    departments, each with its own deadline. The lead finishes once every assist is done."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assignments")
+    unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("role"), max_length=8, choices=AssignmentRole.choices)
+    due_at = models.DateTimeField(_("due at"))
+    is_active = models.BooleanField(default=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    finished_note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["case", "role", "id"]
+        indexes = [
+            models.Index(
+                fields=["unit", "is_active", "finished_at"], name="case_assignment_unit_idx"
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "unit"],
+                condition=models.Q(is_active=True),
+                name="case_assignment_one_active_per_unit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.role} {self.unit_id}"
+
+
+class SupervisionLevel(models.IntegerChoices):
+    REMINDER = 1, _("Reminder")  # 催办
+    YELLOW = 2, _("Yellow card")  # 黄牌
+    RED = 3, _("Red card")  # 红牌
+
+
+class SupervisionOrder(models.Model):
+    """A supervision order (督办单) against the unit responsible, escalated one level up."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="supervision_orders")
+    event = models.OneToOneField(CaseEvent, on_delete=models.PROTECT, related_name="+")
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
+    level = models.PositiveSmallIntegerField(_("level"), choices=SupervisionLevel.choices)
+    responsible_unit = models.ForeignKey(
+        "org.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    escalated_to = models.ForeignKey(
+        "org.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_by = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The deadline it was issued against: sweeps issue each level once per deadline.
+    stage_due_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("supervision order")
+        verbose_name_plural = _("supervision orders")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "stage", "level", "stage_due_at"],
+                condition=models.Q(issued_by__isnull=True),
+                name="case_supervision_swept_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.stage} {self.level}"
+
+
+class CaseNumberCounter(models.Model):
+    """The last sequence number handed out on a day (case numbers are day + sequence)."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class LoopRules(models.Model):
+    """City-wide rules of the loop a city edits (one row)."""
+
+    max_reopens = models.PositiveSmallIntegerField(
+        _("times a case may be reopened after a dissatisfied rating"), default=1
+    )
+    reopen_on_dissatisfied = models.BooleanField(
+        _("reopen automatically on a dissatisfied rating"), default=True
+    )
+
+    class Meta:
+        verbose_name = _("loop rules")
+        verbose_name_plural = _("loop rules")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

@@ -13,6 +13,8 @@ Rules the table cannot express and the services check (documented here so they l
 - `reopen`: at most `CASES_MAX_REOPENS` times (default 1, configurable) per case.
 - `approve_*`/`reject_*`: only while a request of that kind is pending.
 - `sign`/`finish`/... by ASSIGNED_GRID: only when the case is dispatched to a grid (grid-entry).
+- `finish` waits until every assisting department has done `finish_part` (co-handling 主办/协办).
+- `assign_grid`: only for a case whose location found no grid (`needs_grid`), or to correct one.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class CaseAction(models.TextChoices):
     MERGE = "merge", _("Merge as duplicate")  # 合并
     DISPATCH = "dispatch", _("Dispatch")  # 派遣
     REASSIGN = "reassign", _("Reassign")  # 改派
+    ASSIGN_GRID = "assign_grid", _("Assign a grid")  # 指定网格
     SIGN = "sign", _("Sign for")  # 签收
     RETURN_ = "return", _("Return to dispatcher")  # 退回
     PROGRESS = "progress", _("Post progress")  # 处置进展
@@ -65,6 +68,7 @@ class CaseAction(models.TextChoices):
     APPROVE_DEFERRAL = "approve_deferral", _("Approve deferral")
     REJECT_DEFERRAL = "reject_deferral", _("Reject deferral")
     FINISH = "finish", _("Mark as handled")  # 处置完成
+    FINISH_PART = "finish_part", _("Finish our part")  # 协办完成
     VERIFY = "verify", _("Pass verification")  # 核查通过
     FAIL_VERIFICATION = "fail_verification", _("Fail verification")  # 核查不通过
     CLOSE = "close", _("Close")  # 结案
@@ -101,6 +105,8 @@ class Relation(models.TextChoices):
     SCOPED = "scoped", _("In scope")
     # A handler of the department the case is dispatched to.
     ASSIGNED_DEPARTMENT = "assigned_department", _("Of the assigned department")
+    # A handler of a department assisting the lead one (协办).
+    ASSISTING_DEPARTMENT = "assisting_department", _("Of an assisting department")
     # A grid worker of the grid the case is dispatched to (grid-entry categories only).
     ASSIGNED_GRID = "assigned_grid", _("Of the assigned grid")
     # A grid worker of the grid the case lies in (verification).
@@ -133,11 +139,20 @@ class Requirement(enum.Flag):
     MASTER_CASE = enum.auto()
     CATEGORY = enum.auto()
     SUPERVISION_LEVEL = enum.auto()
+    GRID = enum.auto()
 
     @property
     def fields(self) -> tuple[str, ...]:
-        """The form/API field names, e.g. ("new_deadline", "reason")."""
-        return tuple((member.name or "").lower() for member in self)
+        """The form/API field names, e.g. ("new_deadline", "reason"): the same names the
+        services' refusals (`MissingRequirement.field`) carry."""
+        return tuple(_FIELD_NAMES.get(member, (member.name or "").lower()) for member in self)
+
+
+# Where a requirement's field is not its lowercased name.
+_FIELD_NAMES: dict[Requirement, str] = {
+    Requirement.EVIDENCE: "attachments",
+    Requirement.MASTER_CASE: "master",
+}
 
 
 REQUIREMENT_LABELS: dict[Requirement, str] = {
@@ -150,6 +165,7 @@ REQUIREMENT_LABELS: dict[Requirement, str] = {
     Requirement.MASTER_CASE: _("Case it duplicates"),
     Requirement.CATEGORY: _("Category"),
     Requirement.SUPERVISION_LEVEL: _("Supervision level"),
+    Requirement.GRID: _("Grid"),
 }
 
 
@@ -192,6 +208,7 @@ SYSTEM = _actors((A.SYSTEM, R.ANY))
 LEADER = _actors((A.LEADER, R.SCOPED))
 # Whoever the case is dispatched to: a department's handler, or a grid's workers (入格事项).
 HANDLER = _actors((A.DEPARTMENT_HANDLER, R.ASSIGNED_DEPARTMENT)) | _grid_workers(R.ASSIGNED_GRID)
+ASSISTANT = _actors((A.DEPARTMENT_HANDLER, R.ASSISTING_DEPARTMENT))
 VERIFIER = _grid_workers(R.CASE_GRID_WORKER) | DISPATCHER
 REPORTERS = (
     _actors(
@@ -207,6 +224,7 @@ REPORTERS = (
 PARTICIPANTS = (
     _actors(*((kind, R.SCOPED) for kind in ActorKind if kind not in (A.REPORTER, A.SYSTEM)))
     | HANDLER
+    | ASSISTANT
     | _grid_workers(R.CASE_GRID_WORKER)
 )
 
@@ -237,9 +255,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(C.MERGE, {S.REPORTED, S.ACCEPTED}, S.MERGED, DISPATCHER, Q.MASTER_CASE),
     _t(C.DISPATCH, {S.ACCEPTED}, S.DISPATCHED, DISPATCHER, Q.DEPARTMENT),
     _t(C.REASSIGN, {S.DISPATCHED, S.HANDLING}, S.DISPATCHED, DISPATCHER, Q.DEPARTMENT | Q.REASON),
+    _t(C.ASSIGN_GRID, _OPEN, None, DISPATCHER, Q.GRID),
     _t(C.SIGN, {S.DISPATCHED}, S.HANDLING, HANDLER),
     _t(C.RETURN_, {S.DISPATCHED, S.HANDLING}, S.ACCEPTED, HANDLER, Q.REASON),
-    _t(C.PROGRESS, {S.HANDLING}, None, HANDLER, Q.NOTE),
+    _t(C.PROGRESS, {S.HANDLING}, None, HANDLER | ASSISTANT, Q.NOTE),
     _t(C.REQUEST_EXTENSION, {S.HANDLING}, None, HANDLER, Q.NEW_DEADLINE | Q.REASON),
     _t(C.APPROVE_EXTENSION, {S.HANDLING}, None, DISPATCHER),
     _t(C.REJECT_EXTENSION, {S.HANDLING}, None, DISPATCHER, Q.REASON),
@@ -247,6 +266,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(C.APPROVE_DEFERRAL, {S.HANDLING}, None, DISPATCHER),
     _t(C.REJECT_DEFERRAL, {S.HANDLING}, None, DISPATCHER, Q.REASON),
     _t(C.FINISH, {S.HANDLING}, S.HANDLED, HANDLER, Q.EVIDENCE | Q.NOTE),
+    _t(C.FINISH_PART, {S.DISPATCHED, S.HANDLING}, None, ASSISTANT, Q.NOTE),
     _t(C.VERIFY, {S.HANDLED}, S.VERIFIED, VERIFIER, Q.NOTE),
     _t(C.FAIL_VERIFICATION, {S.HANDLED}, S.HANDLING, VERIFIER, Q.REASON),
     _t(C.CLOSE, {S.VERIFIED}, S.CLOSED, DISPATCHER | SYSTEM),

@@ -4,25 +4,29 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.calendar import official_years
-from wangge.core.models import AuditEntry, CalendarDay, User
+from wangge.core.models import ApiKey, AuditEntry, CalendarDay, OfficePeriod, User
 
 admin.site.register(User, UserAdmin)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows changed through services (which validate and audit), or never: shown, not edited."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor_label", "action", "target_type", "target_id", "summary"]
     list_filter = ["action"]
     search_fields = ["actor_label", "summary", "target_id"]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(CalendarDay)
@@ -50,3 +54,14 @@ class CalendarDayAdmin(admin.ModelAdmin):
             messages.INFO,
         )
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(OfficePeriod)
+class OfficePeriodAdmin(ReadOnlyAdmin):
+    list_display = ["starts_at", "ends_at"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ReadOnlyAdmin):
+    list_display = ["name", "prefix", "user", "is_active", "created_at", "last_used_at"]
+    exclude = ["key_hash"]

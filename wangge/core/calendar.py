@@ -8,13 +8,15 @@ Which days are working days, in this order:
    Council's published holidays and adjusted working days (调休上班);
 3. for any other year, Monday to Friday.
 
-Office hours are wall-clock periods in `settings.TIME_ZONE` (default 08:30–12:00 and
-14:00–17:30, as in Guangdong government offices); every function takes them as `office_hours`.
+Office hours are wall-clock periods in `settings.TIME_ZONE`: the city's `OfficePeriod` rows
+(set with `set_office_hours`), or by default 08:30–12:00 and 14:00–17:30 as in Guangdong
+government offices; every function also takes them as `office_hours`.
 Periods are half-open for starting work: a moment at or after a period's end counts from the
 next period, so a case reported at 17:30 starts its clock the next working morning. A deadline
 may land exactly on a period's end (due by 12:00 or 17:30), never later than needed.
 
-The functions are pure apart from reading the `CalendarDay` rows they need, once per call: no
+The functions are pure apart from reading the `CalendarDay` rows they need, once per call (and
+the office hours, when not given): no
 clock reads (callers pass `now`) and no cache that outlives the call, since several processes
 share the table and an administrator may change it at any time.
 """
@@ -27,9 +29,11 @@ from typing import Literal
 
 import chinese_calendar
 from chinese_calendar.constants import holidays as _published_holidays
+from django.db import transaction
 from django.utils import timezone
 
-from wangge.core.models import CalendarDay
+from wangge.core import audit
+from wangge.core.models import CalendarDay, OfficePeriod, User
 
 Period = tuple[time, time]
 OfficeHours = tuple[Period, ...]
@@ -92,7 +96,33 @@ class _Workdays:
         return _default_is_workday(day) if override is None else override
 
 
-def _checked(office_hours: OfficeHours) -> OfficeHours:
+def city_office_hours() -> OfficeHours:
+    """The city's office hours: its `OfficePeriod` rows, or the default periods."""
+    rows = tuple(OfficePeriod.objects.values_list("starts_at", "ends_at"))
+    return rows or DEFAULT_OFFICE_HOURS
+
+
+def set_office_hours(actor: User | None, periods: OfficeHours) -> OfficeHours:
+    """Replace the city's office hours (ordered, non-overlapping periods); audited. Deadlines
+    already set keep their moments; new ones count the new hours."""
+    periods = _checked(tuple(sorted(periods)))
+    with transaction.atomic():
+        OfficePeriod.objects.all().delete()
+        OfficePeriod.objects.bulk_create(
+            OfficePeriod(starts_at=start, ends_at=end) for start, end in periods
+        )
+        audit.record(
+            actor,
+            "calendar.office_hours",
+            None,
+            ", ".join(f"{start:%H:%M}-{end:%H:%M}" for start, end in periods),
+        )
+    return periods
+
+
+def _checked(office_hours: OfficeHours | None) -> OfficeHours:
+    if office_hours is None:
+        return city_office_hours()
     if not office_hours:
         raise ValueError("office hours need at least one period")
     previous_end = time.min
@@ -136,7 +166,7 @@ def _office_intervals(
 
 
 def add_working_days(
-    start: datetime, days: int, *, office_hours: OfficeHours = DEFAULT_OFFICE_HOURS
+    start: datetime, days: int, *, office_hours: OfficeHours | None = None
 ) -> datetime:
     """The deadline `days` working days after `start`, at the same time of day.
 
@@ -158,7 +188,7 @@ def add_working_days(
 
 
 def add_working_hours(
-    start: datetime, hours: float, *, office_hours: OfficeHours = DEFAULT_OFFICE_HOURS
+    start: datetime, hours: float, *, office_hours: OfficeHours | None = None
 ) -> datetime:
     """The deadline after `hours` of office time on working days, counted from `start` (or from
     the next office-hours moment if `start` is outside them). A deadline that uses up a period
@@ -198,7 +228,7 @@ def _working_time(
 
 
 def working_hours_between(
-    start: datetime, end: datetime, *, office_hours: OfficeHours = DEFAULT_OFFICE_HOURS
+    start: datetime, end: datetime, *, office_hours: OfficeHours | None = None
 ) -> float:
     """Office hours on working days between `start` and `end`; 0 if `end` is not after `start`."""
     office_hours = _checked(office_hours)
@@ -215,7 +245,7 @@ def deadline_state(
     now: datetime,
     warn_fraction: float = DEFAULT_WARN_FRACTION,
     *,
-    office_hours: OfficeHours = DEFAULT_OFFICE_HOURS,
+    office_hours: OfficeHours | None = None,
 ) -> DeadlineState:
     """ "red" once `now` is past `due_at`; "yellow" once at least `warn_fraction` of the working
     time between `started_at` and `due_at` has elapsed (or none was allowed); else "green".

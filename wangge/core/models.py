@@ -79,3 +79,52 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}".strip()
+
+
+class ApiKey(models.Model):
+    """A key another system uses to call the API as one account (a hotline platform, a
+    district command platform). Only a hash is stored; the key is shown once, when created."""
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    # The first characters of the key, to tell keys apart in lists without revealing them.
+    prefix = models.CharField(_("prefix"), max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acts as"),
+        on_delete=models.PROTECT,
+        related_name="api_keys",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class OfficePeriod(models.Model):
+    """One period of the working day the SLA clocks count (e.g. 08:30–12:00). No rows: the
+    calendar's default periods. Changed as a whole through `calendar.set_office_hours`."""
+
+    starts_at = models.TimeField(_("starts at"), unique=True)
+    ends_at = models.TimeField(_("ends at"))
+
+    class Meta:
+        verbose_name = _("office hours")
+        verbose_name_plural = _("office hours")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="office_period_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%H:%M}–{self.ends_at:%H:%M}"

@@ -18,7 +18,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count
 
+from wangge.cases.models import Category
+from wangge.cases.services import update_category
 from wangge.core.models import User
+from wangge.demo.cases import load_demo_cases
 from wangge.demo.divisions import DISTRICT_CODE, Division, load_divisions
 from wangge.demo.geometry import DemoMap, generate_demo_map, geojson
 from wangge.demo.names import person_name
@@ -52,6 +55,36 @@ DEPARTMENTS: tuple[tuple[str, str], ...] = (
     ("D440703MZ", "民政局"),
     ("D440703YJ", "应急管理局"),
 )
+# Where the command centre sends each kind of case by default: a class's code covers its
+# subcategories unless a subcategory is named itself; kinds not listed (most disputes) have no
+# default and a dispatcher chooses.
+DEFAULT_DEPARTMENTS: dict[str, str] = {
+    "C01": CHENGGUAN,
+    "C02": "D440703JT",
+    "C03": CHENGGUAN,
+    "C04": CHENGGUAN,
+    "E01": CHENGGUAN,
+    "E02": CHENGGUAN,
+    "E03": "D440703ZJ",
+    "E04": CHENGGUAN,
+    "E05": "D440703YJ",
+    "R02": "D440703MZ",
+    "R0201": "D440703ZJ",
+    "R0205": "D440703WJ",
+    "R03": "D440703MZ",
+    "R04": "D440703MZ",
+    "R0501": "D440703HB",
+    "R0502": "D440703HB",
+    "R0503": "D440703SJ",
+    "R0504": "D440703ZJ",
+    "R0505": "D440703JT",
+    "R0601": CHENGGUAN,
+    "R0602": "D440703YJ",
+    "R0603": "D440703SJ",
+    "R0604": "D440703JT",
+    "R0605": "D440703GA",
+    "R07": "D440703MZ",
+}
 # Places named in the district's reports: each gets two community staff.
 STAFFED_AREAS = (
     SHICHONG,
@@ -121,12 +154,19 @@ class DemoLoad:
     restored_units: list[str] = field(default_factory=list)
     created_accounts: int = 0
     granted_roles: int = 0
+    linked_categories: int = 0
+    created_cases: int = 0
     seconds: float = 0.0
 
     @property
     def changed_anything(self) -> bool:
         return bool(
-            self.created_units or self.restored_units or self.created_accounts or self.granted_roles
+            self.created_units
+            or self.restored_units
+            or self.created_accounts
+            or self.granted_roles
+            or self.linked_categories
+            or self.created_cases
         )
 
 
@@ -231,8 +271,23 @@ def load_demo() -> DemoLoad:
     with transaction.atomic():
         by_code = _ensure_units(units, result)
         _ensure_people(people, by_code, result)
+        _ensure_default_departments(by_code, result)
+        result.created_cases = load_demo_cases()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _ensure_default_departments(units: dict[str, OrgUnit], result: DemoLoad) -> None:
+    """Point each category at its default department, through the category service."""
+    for category in Category.objects.select_related("parent", "default_department"):
+        code = DEFAULT_DEPARTMENTS.get(category.code)
+        if code is None and category.parent is not None:
+            code = DEFAULT_DEPARTMENTS.get(category.parent.code)
+        wanted = units.get(code) if code else None
+        if wanted is None or category.default_department_id == wanted.pk:
+            continue
+        update_category(None, category, default_department=wanted)
+        result.linked_categories += 1
 
 
 def _ensure_units(plans: list[UnitPlan], result: DemoLoad) -> dict[str, OrgUnit]:

@@ -4,20 +4,9 @@ own pages), which check scope, keep paths consistent and write the audit log."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from wangge.core.admin import ReadOnlyAdmin
 from wangge.org.models import GridKind, Membership, OrgUnit
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(OrgUnit)

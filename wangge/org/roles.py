@@ -81,3 +81,16 @@ ROLE_UNIT_KINDS: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset(set(UnitKind) - {UnitKind.GRID}),
 }
 GRID_WORKER_ROLES = frozenset({Role.GRID_WORKER, Role.PART_TIME_GRID_WORKER})
+
+# Django model permissions that come with a role held at the top of the tree (a whole-city
+# administrator), for apps that cannot read roles themselves (notifications sits below org).
+ROOT_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.ADMINISTRATOR: frozenset(
+        {
+            "notifications.add_webhook",
+            "notifications.change_webhook",
+            "notifications.view_webhook",
+            "notifications.change_webhookdelivery",
+        }
+    ),
+}

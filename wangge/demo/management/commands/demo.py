@@ -58,6 +58,11 @@ class Command(BaseCommand):
                     "roles": load.granted_roles,
                 }
             )
+        if load.created_cases:
+            self.stdout.write(
+                _("%(count)d demo cases filed and moved through the loop.")
+                % {"count": load.created_cases}
+            )
         if load.restored_units:
             self.stdout.write(
                 _("Put back after being renamed or redrawn: %(codes)s")

@@ -53,7 +53,7 @@ COPIED_FROM_PARENT = frozenset(
 )
 
 
-def _require_category_admin(actor: User | None) -> None:
+def require_category_admin(actor: User | None) -> None:
     if actor is None:
         return
     scope = scope_for(actor, Capability.MANAGE_ORG)
@@ -297,7 +297,7 @@ def create_category(
     """A new class, or a subcategory of `parent`. A subcategory starts with a copy of its class's
     deadlines, supervision ladder and default department unless given its own; the copy is
     stored, so later changes to the class do not reach it."""
-    _require_category_admin(actor)
+    require_category_admin(actor)
     values = _cleaned(
         {"code": code, "name": name, "kind": kind, "parent": parent, **fields},
         EDITABLE_FIELDS | {"code", "kind"},
@@ -327,7 +327,7 @@ def create_category(
 
 def update_category(actor: User | None, category: Category, **changes: Any) -> Category:
     """Change any of `EDITABLE_FIELDS`; every value is checked before anything is written."""
-    _require_category_admin(actor)
+    require_category_admin(actor)
     cleaned = _cleaned(changes, EDITABLE_FIELDS)
     with transaction.atomic():
         locked = Category.objects.select_for_update().get(pk=category.pk)
@@ -354,7 +354,7 @@ def update_category(actor: User | None, category: Category, **changes: Any) -> C
 def set_category_active(actor: User | None, category: Category, *, is_active: bool) -> Category:
     """Categories are never deleted (cases point at them); they are made inactive. An inactive
     class hides its subcategories from new cases too."""
-    _require_category_admin(actor)
+    require_category_admin(actor)
     if not isinstance(is_active, bool):
         raise CategoryInvalid("is_active", _("Choose yes or no."))
     with transaction.atomic():

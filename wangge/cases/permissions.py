@@ -1,0 +1,165 @@
+"""Who may see a case and as whom they may act on it.
+
+`actor_kinds_for(actor, case)` turns an actor (an account, a resident known by phone, or the
+system) into the (kind, relation) pairs of the transition table they hold for this case;
+`services.perform()` intersects them with the table. `visible_cases(user)` and
+`get_case_for_user(user, number)` are the one list filter and the one lookup: a case outside a
+user's reach is indistinguishable from one that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+
+from wangge.cases.exceptions import NotFound
+from wangge.cases.models import AssignmentRole, Case, CaseAssignment
+from wangge.cases.workflow import Actor, ActorKind, Relation
+from wangge.core.crypto import blind_index
+from wangge.core.masking import normalize_phone
+from wangge.core.models import User
+from wangge.org.models import OrgUnit
+from wangge.org.permissions import active_memberships
+from wangge.org.roles import Role, UnitKind
+
+PHONE_INDEX_PURPOSE = "phone"
+_GRID_WORKER_ROLES = frozenset({Role.GRID_WORKER, Role.PART_TIME_GRID_WORKER})
+
+
+@dataclass(frozen=True)
+class Resident:
+    """A member of the public, with no account, known by the phone they reported with."""
+
+    phone: str
+    name: str = ""
+
+
+# None is the system: imports, automatic steps, deadline sweeps.
+CaseActor = User | Resident | None
+
+
+def phone_index(phone: str) -> str:
+    digits = normalize_phone(phone)
+    return blind_index(digits, PHONE_INDEX_PURPOSE) if digits else ""
+
+
+def _memberships(user: User | AnonymousUser) -> list[tuple[str, str]]:
+    return active_memberships(user)
+
+
+def _within(path: str | None, root: str) -> bool:
+    return bool(path) and path.startswith(root)
+
+
+def creator_kinds_for(actor: CaseActor, area_path: str) -> set[Actor]:
+    """What `actor` holds for a case about to be filed at the unit with `area_path`."""
+    if actor is None:
+        return {Actor(ActorKind.SYSTEM, Relation.ANY)}
+    held = {Actor(ActorKind.REPORTER, Relation.ANY)}
+    if isinstance(actor, Resident):
+        return held
+    if actor.is_superuser:
+        held |= {Actor(ActorKind(role), Relation.SCOPED) for role in Role.values}
+    for role, root in _memberships(actor):
+        if _within(area_path, root):
+            held.add(Actor(ActorKind(role), Relation.SCOPED))
+    return held
+
+
+def actor_kinds_for(actor: CaseActor, case: Case, assists: list[str] | None = None) -> set[Actor]:
+    """Every (kind, relation) `actor` holds for `case`. `assists`: the paths of the units
+    assisting on it now (read once by the caller; None reads them here)."""
+    if actor is None:
+        return {Actor(ActorKind.SYSTEM, Relation.ANY)}
+    held = {Actor(ActorKind.REPORTER, Relation.ANY)}
+    if isinstance(actor, Resident):
+        index = phone_index(actor.phone)
+        if index and index == case.reporter_phone_index:
+            held.add(Actor(ActorKind.REPORTER, Relation.CASE_REPORTER))
+        return held
+    if case.reported_by_id is not None and case.reported_by_id == actor.pk:
+        held.add(Actor(ActorKind.REPORTER, Relation.CASE_REPORTER))
+    if actor.is_superuser:
+        held |= {Actor(ActorKind(role), Relation.SCOPED) for role in Role.values}
+    area_path = case.area.path
+    department = case.department
+    department_path = department.path if department is not None else None
+    if assists is None:
+        assists = assisting_paths(case)
+    for role, root in _memberships(actor):
+        kind = ActorKind(role)
+        if _within(area_path, root):
+            held.add(Actor(kind, Relation.SCOPED))
+        if role == Role.DEPARTMENT_HANDLER and _within(department_path, root):
+            held.add(Actor(kind, Relation.ASSIGNED_DEPARTMENT))
+        if role == Role.DEPARTMENT_HANDLER and any(_within(path, root) for path in assists):
+            held.add(Actor(kind, Relation.ASSISTING_DEPARTMENT))
+        if role in _GRID_WORKER_ROLES:
+            assigned_grid = department is not None and department.kind == UnitKind.GRID
+            if assigned_grid and _within(department_path, root):
+                held.add(Actor(kind, Relation.ASSIGNED_GRID))
+            if case.area.kind == UnitKind.GRID and _within(area_path, root):
+                held.add(Actor(kind, Relation.CASE_GRID_WORKER))
+    return held
+
+
+def assisting_paths(case: Case) -> list[str]:
+    """Paths of the departments assisting on `case` that have not finished their part."""
+    return list(
+        case.assignments.filter(
+            is_active=True, role=AssignmentRole.ASSIST, finished_at__isnull=True
+        ).values_list("unit__path", flat=True)
+    )
+
+
+def visible_cases(user: User | AnonymousUser) -> QuerySet[Case]:
+    """Every case `user` may see: those in the subtrees of their units, those dispatched to
+    (or assisted by) their departments, and those they reported. One query, no duplicates."""
+    cases = Case.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return cases.none()
+    if user.is_superuser:
+        return cases
+    condition = Q(reported_by=user)
+    department_roots: list[str] = []
+    for role, root in _memberships(user):
+        condition |= Q(area__path__descendant_of=root)
+        if role in (Role.DEPARTMENT_HANDLER, *_GRID_WORKER_ROLES):
+            department_roots.append(root)
+    for root in sorted(set(department_roots)):
+        condition |= Q(department__path__descendant_of=root)
+        assisted = OrgUnit.objects.filter(path__descendant_of=root).values("pk")
+        condition |= Q(
+            pk__in=CaseAssignment.objects.filter(is_active=True, unit__in=assisted).values(
+                "case_id"
+            )
+        )
+    return cases.filter(condition)
+
+
+def get_case_for_user(user: User | AnonymousUser, number: str) -> Case:
+    """The case with this number if `user` may see it; NotFound otherwise (the same answer)."""
+    case = (
+        visible_cases(user)
+        .select_related("category", "category__parent", "area", "department", "handler", "master")
+        .filter(number=number)
+        .first()
+    )
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def get_case_for_resident(number: str, phone: str) -> Case:
+    """The case with this number if it was reported with this phone; NotFound otherwise."""
+    index = phone_index(phone)
+    case = (
+        Case.objects.select_related("category", "area", "department", "master")
+        .filter(number=number)
+        .first()
+    )
+    if case is None or not index or case.reporter_phone_index != index:
+        raise NotFound()
+    return case
