@@ -20,6 +20,7 @@ from wangge.cases import exceptions as case_errors
 from wangge.cases.api import router as cases_router
 from wangge.core.apikeys import user_for_api_key
 from wangge.core.models import User
+from wangge.notifications.api import router as notifications_router
 from wangge.org.api import router as org_router
 from wangge.org.exceptions import GeoJSONInvalid, InvalidUnit, NotAllowed, NotFound
 
@@ -50,6 +51,7 @@ api = NinjaAPI(
 )
 api.add_router("/", org_router)
 api.add_router("/", cases_router)
+api.add_router("/", notifications_router)
 
 
 @api.exception_handler(NotFound)
