@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.db import transaction
 from PIL import Image
 
@@ -211,6 +212,16 @@ def footprint(case: Case | None = None) -> dict[str, Any]:
             if field.attname not in ("reporter_name", "reporter_phone")
         }
     return counts
+
+
+def refused(actor: Any, case: Case, action: str, error: type[Exception], **given: Any) -> Any:
+    """Try `action` on `case`; assert it raised `error` and wrote nothing; return the error."""
+    case = fresh(case)
+    before = footprint(case)
+    with pytest.raises(error) as raised:
+        perform(actor, case, action, ActionInput(**given))
+    assert footprint(case) == before
+    return raised.value
 
 
 def assert_log_consistent(case: Case) -> None:

@@ -164,8 +164,9 @@ def _notify(case: Case, event: CaseEvent, user_ids: list[int], kind: str) -> Non
 def duplicates_closed(master: Case, event: CaseEvent) -> None:
     """A master case closed: the reporters of its duplicates hear of it too (those with an
     account in their inbox; every duplicate also as a webhook event, so a hotline platform can
-    call its callers back)."""
-    for duplicate in Case.objects.filter(master=master).select_related("area", "category"):
+    call its callers back). A duplicate merged before its own master was merged hangs one level
+    further down; it is told as well."""
+    for duplicate in _duplicates_of(master):
         if duplicate.reported_by_id:
             notify(
                 [duplicate.reported_by_id],
@@ -183,6 +184,22 @@ def duplicates_closed(master: Case, event: CaseEvent) -> None:
         enqueue_webhook_event(
             "case.master_closed", f"{duplicate.number}-master-{master.number}-{event.seq}", payload
         )
+
+
+def _duplicates_of(master: Case) -> list[Case]:
+    """Every case merged into `master`, directly or through another duplicate (one query per
+    level; merges into a merged case are refused, so chains stay short)."""
+    found: list[Case] = []
+    level = [master.pk]
+    while level:
+        rows = list(
+            Case.objects.filter(master_id__in=level)
+            .exclude(pk__in=[master.pk, *(c.pk for c in found)])
+            .select_related("area", "category", "department")
+        )
+        found += rows
+        level = [row.pk for row in rows]
+    return found
 
 
 def webhook_payload(case: Case, event: CaseEvent | None) -> dict:

@@ -141,6 +141,8 @@ def visible_cases(user: User | AnonymousUser) -> QuerySet[Case]:
 
 def get_case_for_user(user: User | AnonymousUser, number: str) -> Case:
     """The case with this number if `user` may see it; NotFound otherwise (the same answer)."""
+    if "\x00" in number:  # in no number, and PostgreSQL refuses to compare text holding one
+        raise NotFound()
     case = (
         visible_cases(user)
         .select_related("category", "category__parent", "area", "department", "handler", "master")
@@ -155,6 +157,8 @@ def get_case_for_user(user: User | AnonymousUser, number: str) -> Case:
 def get_case_for_resident(number: str, phone: str) -> Case:
     """The case with this number if it was reported with this phone; NotFound otherwise."""
     index = phone_index(phone)
+    if "\x00" in number:  # in no number, and PostgreSQL refuses to compare text holding one
+        raise NotFound()
     case = (
         Case.objects.select_related("category", "area", "department", "master")
         .filter(number=number)

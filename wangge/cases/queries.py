@@ -193,6 +193,7 @@ def search_cases(
 ) -> QuerySet[Case]:
     """The visible cases matching `filters`, newest first."""
     now = now or clock.now()
+    _check_filter_texts(filters)
     cases = visible_cases(user)
     if filters.state:
         cases = cases.filter(state__in=list(filters.state))
@@ -224,6 +225,20 @@ def search_cases(
             | Q(address__icontains=text)
         )
     return cases.select_related(*_CASE_RELATED).order_by("-reported_at", "-id")
+
+
+def _check_filter_texts(filters: CaseFilters) -> None:
+    """PostgreSQL refuses to compare text holding a NUL (a DataError, not an empty list)."""
+    texts = [
+        ("text", filters.text),
+        ("unit", filters.unit),
+        ("category", filters.category),
+        ("channel", filters.channel),
+        *(("state", state) for state in filters.state),
+    ]
+    for name, value in texts:
+        if "\x00" in str(value):
+            raise CaseInvalid(name, _("This text holds characters that are not allowed."))
 
 
 def _day_start(day: date) -> datetime:

@@ -216,10 +216,13 @@ def _category(code: str) -> Category:
     code = str(code or "").strip()
     if not code:
         raise CaseInvalid("category", _("Choose a category."))
+    # A NUL cannot be in any code (and PostgreSQL refuses to compare text holding one).
     category = (
         Category.objects.select_related("parent", "default_department")
         .filter(code=code, is_active=True)
         .first()
+        if "\x00" not in code
+        else None
     )
     if category is None or (category.parent is not None and not category.parent.is_active):
         raise CaseInvalid("category", _("Unknown category “%(code)s”.") % {"code": code[:32]})
@@ -368,9 +371,13 @@ def _area(
     if grid_code:
         if not isinstance(actor, User):
             raise CaseInvalid("grid", _("Only staff may choose the grid."))
-        grid = OrgUnit.objects.filter(
-            code=str(grid_code).strip(), kind=UnitKind.GRID, is_active=True
-        ).first()
+        code = str(grid_code).strip()
+        # A NUL cannot be in any code (and PostgreSQL refuses to compare text holding one).
+        grid = (
+            OrgUnit.objects.filter(code=code, kind=UnitKind.GRID, is_active=True).first()
+            if "\x00" not in code
+            else None
+        )
         if grid is None:
             raise CaseInvalid("grid", _("Unknown grid “%(code)s”.") % {"code": str(grid_code)[:32]})
         return grid, False

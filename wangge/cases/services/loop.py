@@ -159,7 +159,31 @@ def choose_kind(allowed: set[Actor] | frozenset[Actor]) -> Actor:
     return min(allowed, key=lambda a: (_KIND_ORDER.index(a.kind), a.relation.value))
 
 
+def _check_texts(given: ActionInput) -> None:
+    """Every text given is a string without NUL characters (PostgreSQL cannot store one, and
+    would end the transaction with a DataError instead of a refusal)."""
+    texts = [
+        ("note", given.note),
+        ("reason", given.reason),
+        ("department", given.department),
+        ("rating", given.rating),
+        ("rating_comment", given.rating_comment),
+        ("master", given.master),
+        ("category", given.category),
+        ("grid", given.grid),
+    ]
+    if not isinstance(given.assisting, list | tuple):
+        raise CaseInvalid("assisting", _("This must be text."))
+    texts += [("assisting", code) for code in given.assisting]
+    for name, value in texts:
+        if not isinstance(value, str):
+            raise CaseInvalid(name, _("This must be text."))
+        if "\x00" in value:
+            raise CaseInvalid(name, _("This text holds characters that are not allowed."))
+
+
 def _check_requirements(step_def: Transition, case: Case, given: ActionInput) -> None:
+    _check_texts(given)
     needs = step_def.requires
     checks: list[tuple[Requirement, str, bool]] = [
         (Requirement.REASON, "reason", bool(given.reason.strip())),
