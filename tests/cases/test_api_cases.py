@@ -4,6 +4,7 @@ per list whatever its length."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -494,3 +495,32 @@ def test_the_openapi_document_has_one_operation_per_action(client, db):
     for operations in document["paths"].values():
         for operation in operations.values():
             assert operation["security"] == [{"ApiKeyAuth": []}, {"SessionAuth": []}]
+
+
+def test_the_offered_actions_leave_out_what_the_case_s_own_data_forbids(cast) -> None:
+    case = file_case(cast.grid_worker_a)
+    for actor, action, given in [
+        (cast.dispatcher, "accept", {}),
+        (cast.dispatcher, "dispatch", {"department": "CG440703"}),
+        (cast.department_handler, "sign", {}),
+    ]:
+        case = act(actor, case, action, **given)
+    handler = logged_in(cast.department_handler)
+    dispatcher = logged_in(cast.dispatcher)
+
+    def offered(client) -> set[str]:
+        body = client.get(f"{API}/cases/{case.number}").json()
+        return {a["action"] for a in body["allowed_actions"]}
+
+    assert "request_extension" in offered(handler)
+    assert "approve_extension" not in offered(dispatcher)  # nothing is pending
+    case = act(
+        cast.department_handler,
+        case,
+        "request_extension",
+        reason="等材料",
+        new_deadline=case.due_at + timedelta(days=3),
+    )
+    assert "request_extension" not in offered(handler)
+    assert {"approve_extension", "reject_extension"} <= offered(dispatcher)
+    assert "approve_deferral" not in offered(dispatcher)

@@ -408,3 +408,42 @@ def test_the_rates_of_nothing_are_none(db):
         None,
         None,
     )
+
+
+def test_a_tab_pages_by_deadline_with_every_case_once(cast):
+    from wangge.cases.queries import queue_page_of
+
+    filed = []
+    for hours in (5, 1, 3, 1, 4):
+        with frozen_at(MONDAY + timedelta(hours=hours)):
+            filed.append(file_case(RESIDENT))
+    seen, cursor = [], None
+    while True:
+        page = queue_page_of(my_queue(cast.dispatcher, Tab.TO_ACCEPT), cursor, 2)
+        seen += page.items
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+
+    assert len(seen) == len({c.pk for c in seen}) == 5
+    assert [c.due_at for c in seen] == sorted(c.due_at for c in filed)
+
+
+def test_an_attachment_is_served_to_its_uploader_then_to_those_who_see_its_case(cast):
+    from tests.cases.loop_helpers import photo_bytes
+    from wangge.cases.permissions import get_attachment_for_user
+    from wangge.cases.services import store_attachment
+
+    attachment = store_attachment(cast.grid_worker_a, photo_bytes(), name="a.jpg")
+    assert get_attachment_for_user(cast.grid_worker_a, attachment.uid) == attachment
+    with pytest.raises(NotFound):
+        get_attachment_for_user(cast.dispatcher, attachment.uid)  # not linked yet: not theirs
+
+    file_case(cast.grid_worker_a, category="E0101", attachments=[str(attachment.uid)])
+
+    assert get_attachment_for_user(cast.dispatcher, attachment.uid) == attachment
+    for stranger in (cast.grid_worker_b, cast.outsider, AnonymousUser()):
+        with pytest.raises(NotFound):
+            get_attachment_for_user(stranger, attachment.uid)
+    with pytest.raises(NotFound):
+        get_attachment_for_user(cast.dispatcher, "not-a-uuid")

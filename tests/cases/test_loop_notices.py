@@ -180,3 +180,13 @@ def test_the_reporter_of_a_duplicate_of_a_duplicate_is_told_too(cast, webhook):
     assert notices(cast.community_staff, "case_closed") == [("case_closed", middle.number)]
     told = WebhookDelivery.objects.filter(event_kind="case.master_closed")
     assert sorted(d.payload["number"] for d in told) == sorted([first.number, middle.number])
+
+
+def test_merging_into_a_closed_case_tells_the_duplicate_s_reporter_at_once(cast, webhook):
+    master = drive_to(cast, CaseState.CLOSED)
+    duplicate = file_case(cast.outsider)  # a resident with an account
+
+    act(cast.dispatcher, duplicate, "merge", master=master.number)
+
+    assert notices(cast.outsider, "case_closed") == [("case_closed", duplicate.number)]
+    assert WebhookDelivery.objects.filter(event_kind="case.master_closed").count() == 1

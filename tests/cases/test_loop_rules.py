@@ -405,10 +405,16 @@ def test_the_reporter_rates_their_own_case_once(cast):
 
 
 def test_an_account_reporter_rates_their_case_but_not_another_s(cast):
-    mine = drive_to(cast, CaseState.CLOSED, reporter=cast.community_staff)
+    # A resident with an account: it holds no role.
+    mine = drive_to(cast, CaseState.CLOSED, reporter=cast.outsider)
     theirs = drive_to(cast, CaseState.CLOSED, reporter=cast.grid_worker_b)
-    refused(cast.community_staff, theirs, "rate", NotAllowed, rating="satisfied")
-    assert act(cast.community_staff, mine, "rate", rating="satisfied").rating == "satisfied"
+    refused(cast.outsider, theirs, "rate", NotAllowed, rating="satisfied")
+    assert act(cast.outsider, mine, "rate", rating="satisfied").rating == "satisfied"
+
+
+def test_staff_do_not_rate_their_own_reports(cast):
+    patrol = drive_to(cast, CaseState.CLOSED, reporter=cast.grid_worker_a)
+    refused(cast.grid_worker_a, patrol, "rate", NotAllowed, rating="satisfied")
 
 
 def test_the_dispatcher_records_a_rating_from_a_call_back(cast):

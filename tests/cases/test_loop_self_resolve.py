@@ -19,6 +19,7 @@ from tests.cases.loop_helpers import (
 )
 from wangge.cases.exceptions import CaseInvalid, NotAllowed
 from wangge.cases.models import Case
+from wangge.cases.queries import Tab, my_queue
 from wangge.cases.services import Report, report_case
 from wangge.cases.workflow import CaseState
 
@@ -110,13 +111,14 @@ def test_a_resident_cannot_resolve_on_the_spot(cast):
     assert footprint() == before
 
 
-def test_a_case_resolved_on_the_spot_may_be_rated_and_reopened_then_dispatched(cast):
-    # Reopening sends a case back to handling; one resolved on the spot has no handling unit
-    # yet, so it waits in handling for a dispatcher to send it somewhere.
+def test_a_case_resolved_on_the_spot_and_rated_dissatisfied_goes_back_to_its_grid(cast):
+    # It never had a handling unit: the grid whose worker resolved it handles it again, and a
+    # dispatcher may still send it elsewhere.
     case = self_resolve(cast.grid_worker_a)
     case = act(cast.dispatcher, case, "rate", rating="dissatisfied")
-    assert case.state == CaseState.HANDLING and case.department is None
+    assert case.state == CaseState.HANDLING and case.department == cast.tree.grid_a
     assert case.stage == "handle" and case.due_at is not None
+    assert case.pk in {c.pk for c in my_queue(cast.grid_worker_a, Tab.TO_HANDLE)}
     case = act(cast.dispatcher, case, "reassign", department=DEPARTMENT, reason="群众不满意")
     assert case.state == CaseState.DISPATCHED and case.department == cast.tree.department
     assert_log_consistent(case)

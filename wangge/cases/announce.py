@@ -202,6 +202,27 @@ def _duplicates_of(master: Case) -> list[Case]:
     return found
 
 
+def duplicate_of_closed(duplicate: Case, master: Case) -> None:
+    """A case was merged into one that is closed already: its reporter hears at once."""
+    if duplicate.reported_by_id:
+        notify(
+            [duplicate.reported_by_id],
+            NotificationKind.CASE_CLOSED,
+            title=(
+                _("%(number)s, which yours duplicates, is closed: %(title)s")
+                % {"number": master.number, "title": master.title}
+            )[:200],
+            link=case_link(duplicate),
+            subject=duplicate.number,
+            dedupe_key=f"case:{duplicate.number}:master-closed:{master.number}",
+        )
+    payload = webhook_payload(duplicate, None)
+    payload["master"] = master.number
+    enqueue_webhook_event(
+        "case.master_closed", f"{duplicate.number}-master-{master.number}-merged", payload
+    )
+
+
 def webhook_payload(case: Case, event: CaseEvent | None) -> dict:
     """What an upper-level platform learns of a case event: no personal data."""
     payload = {

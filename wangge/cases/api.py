@@ -41,8 +41,8 @@ from wangge.cases.api_schemas import (
     workflow_out,
 )
 from wangge.cases.exceptions import CaseInvalid, NotFound
-from wangge.cases.models import Attachment, Case
-from wangge.cases.permissions import get_case_for_user, visible_cases
+from wangge.cases.models import Case
+from wangge.cases.permissions import get_attachment_for_user, get_case_for_user
 from wangge.cases.queries import (
     CaseFilters,
     Tab,
@@ -52,6 +52,7 @@ from wangge.cases.queries import (
     my_tabs,
     page_of,
     queue_counts,
+    queue_page_of,
     search_cases,
 )
 from wangge.cases.services import Report, perform, report_case, store_attachment
@@ -208,21 +209,6 @@ def upload(
     return Status(201, upload_out(attachment))
 
 
-def _attachment_for_user(user: User, uid: UUID) -> Attachment:
-    """The attachment if `user` uploaded it and it is not linked yet, or may see its case."""
-    attachment = Attachment.objects.filter(uid=uid).first()
-    if attachment is None:
-        raise NotFound(_("No such file."))
-    if attachment.case_id is None and attachment.uploaded_by_id == user.pk:
-        return attachment
-    if (
-        attachment.case_id is not None
-        and visible_cases(user).filter(pk=attachment.case_id).exists()
-    ):
-        return attachment
-    raise NotFound(_("No such file."))
-
-
 @router.get(
     "/attachments/{uid}",
     response={404: Detail},
@@ -243,7 +229,7 @@ def _attachment_for_user(user: User, uid: UUID) -> Attachment:
 def download(request: HttpRequest, uid: UUID) -> FileResponse:
     user = request.user
     assert isinstance(user, User)
-    attachment = _attachment_for_user(user, uid)
+    attachment = get_attachment_for_user(user, uid)
     return FileResponse(
         attachment.file.open("rb"),
         content_type=attachment.content_type,
@@ -305,7 +291,7 @@ def queue(request: HttpRequest, params: Query[QueueQuery]) -> dict[str, Any]:
     tab = params.tab or tabs[0]
     if tab not in tabs:
         raise CaseInvalid("tab", _("This is not one of your tabs."))
-    page = page_of(my_queue(request.user, tab), params.cursor or None, params.limit)
+    page = queue_page_of(my_queue(request.user, tab), params.cursor or None, params.limit)
     return {"tab": tab.value, **_page(page.items, page.next_cursor)}
 
 

@@ -28,7 +28,7 @@ from wangge.cases.models import (
     Rating,
     Urgency,
 )
-from wangge.cases.permissions import actor_kinds_for
+from wangge.cases.permissions import actions_for
 from wangge.cases.queries import timeline
 from wangge.cases.services import ActionInput
 from wangge.cases.workflow import (
@@ -38,7 +38,6 @@ from wangge.cases.workflow import (
     CaseAction,
     CaseState,
     Transition,
-    allowed_actions,
 )
 from wangge.core.masking import mask_name, mask_phone
 from wangge.core.models import User
@@ -364,7 +363,6 @@ def case_detail(user: User, case: Case, now: datetime) -> dict[str, Any]:
     timeline, the assignments and who the user is to the case (a handful of queries)."""
     events = timeline(case)
     assignments = case.assignments.select_related("unit").order_by("id")
-    held = actor_kinds_for(user, case)
     pending = None
     if case.pending_request:
         pending = {
@@ -413,9 +411,7 @@ def case_detail(user: User, case: Case, now: datetime) -> dict[str, Any]:
         # Every linked file belongs to an event, so the timeline already holds them all.
         "attachments": [_attachment(a) for e in events for a in e.attachments.all()],
         "timeline": [_event(e) for e in events],
-        "allowed_actions": [
-            _allowed(t, case.number) for t in allowed_actions(CaseState(case.state), held)
-        ],
+        "allowed_actions": [_allowed(t, case.number) for t in actions_for(user, case)],
     }
 
 

@@ -9,14 +9,31 @@ user's reach is indistinguishable from one that does not exist.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from wangge.cases.exceptions import NotFound
-from wangge.cases.models import AssignmentRole, Case, CaseAssignment
-from wangge.cases.workflow import Actor, ActorKind, Relation
+from wangge.cases.models import (
+    AssignmentRole,
+    Attachment,
+    Case,
+    CaseAssignment,
+    LoopRules,
+    PendingRequest,
+)
+from wangge.cases.workflow import (
+    Actor,
+    ActorKind,
+    CaseAction,
+    CaseState,
+    Relation,
+    Transition,
+    allowed_actions,
+)
 from wangge.core.crypto import blind_index
 from wangge.core.masking import normalize_phone
 from wangge.core.models import User
@@ -79,7 +96,10 @@ def actor_kinds_for(actor: CaseActor, case: Case, assists: list[str] | None = No
         if index and index == case.reporter_phone_index:
             held.add(Actor(ActorKind.REPORTER, Relation.CASE_REPORTER))
         return held
-    if case.reported_by_id is not None and case.reported_by_id == actor.pk:
+    # Staff do not rate their own patrol reports (that would inflate the satisfaction rate):
+    # only an account holding no role stands to its case as the resident reporter.
+    own = case.reported_by_id is not None and case.reported_by_id == actor.pk
+    if own and not _memberships(actor) and not actor.is_superuser:
         held.add(Actor(ActorKind.REPORTER, Relation.CASE_REPORTER))
     if actor.is_superuser:
         held |= {Actor(ActorKind(role), Relation.SCOPED) for role in Role.values}
@@ -167,3 +187,51 @@ def get_case_for_resident(number: str, phone: str) -> Case:
     if case is None or not index or case.reporter_phone_index != index:
         raise NotFound()
     return case
+
+
+def get_attachment_for_user(user: User | AnonymousUser, uid: uuid.UUID | str) -> Attachment:
+    """The attachment if `user` uploaded it and it is not linked to a case yet, or may see its
+    case; NotFound otherwise (the same answer as for no such file)."""
+    try:
+        uid = uuid.UUID(str(uid))
+    except ValueError:
+        raise NotFound(gettext("No such file.")) from None
+    attachment = Attachment.objects.filter(uid=uid).first()
+    if attachment is None or not user.is_authenticated:
+        raise NotFound(gettext("No such file."))
+    if attachment.case_id is None and attachment.uploaded_by_id == user.pk:
+        return attachment
+    if (
+        attachment.case_id is not None
+        and visible_cases(user).filter(pk=attachment.case_id).exists()
+    ):
+        return attachment
+    raise NotFound(gettext("No such file."))
+
+
+def actions_for(actor: CaseActor, case: Case) -> list[Transition]:
+    """The steps `actor` may take on `case` now: the table's, less those the services would
+    refuse on the case's own data (a second rating, a reopen past the limit, deciding a request
+    that is not pending, finishing before the assisting departments)."""
+    assists = assisting_paths(case)
+    offered = allowed_actions(CaseState(case.state), actor_kinds_for(actor, case, assists))
+    return [t for t in offered if _still_possible(t.action, case, assists)]
+
+
+def _still_possible(action: str, case: Case, assists: list[str]) -> bool:
+    pending = case.pending_request
+    if action == CaseAction.RATE:
+        return not case.rating
+    if action == CaseAction.REOPEN:
+        rules = LoopRules.objects.filter(pk=1).first()
+        limit = rules.max_reopens if rules is not None else 1
+        return case.reopen_count < limit and case.department_id is not None
+    if action in (CaseAction.REQUEST_EXTENSION, CaseAction.REQUEST_DEFERRAL):
+        return not pending
+    if action in (CaseAction.APPROVE_EXTENSION, CaseAction.REJECT_EXTENSION):
+        return pending == PendingRequest.EXTENSION
+    if action in (CaseAction.APPROVE_DEFERRAL, CaseAction.REJECT_DEFERRAL):
+        return pending == PendingRequest.DEFERRAL
+    if action == CaseAction.FINISH:
+        return not assists
+    return True

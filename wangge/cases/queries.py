@@ -251,15 +251,17 @@ class Page:
     next_cursor: str | None
 
 
-def _encode_cursor(case: Case) -> str:
-    raw = f"{case.reported_at.isoformat()}|{case.pk}"
+def _encode_cursor(moment: datetime | None, pk: int) -> str:
+    raw = f"{moment.isoformat() if moment else '-'}|{pk}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+def _decode_cursor(cursor: str) -> tuple[datetime | None, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         moment, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+        if moment == "-":
+            return None, int(pk)
         parsed = datetime.fromisoformat(moment)
         if timezone.is_naive(parsed):
             raise ValueError("naive")
@@ -270,16 +272,39 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
         ) from error
 
 
-def page_of(cases: QuerySet[Case], cursor: str | None, limit: int) -> Page:
-    """One page of `cases` (ordered newest first) after `cursor`: keyset pagination, so deep
-    pages cost what the first does and new cases do not shift the pages being read."""
-    if cursor:
-        moment, pk = _decode_cursor(cursor)
-        cases = cases.filter(Q(reported_at__lt=moment) | Q(reported_at=moment, pk__lt=pk))
-    rows = list(cases.order_by("-reported_at", "-id")[: limit + 1])
+def _page(rows: list[Case], limit: int, key: str) -> Page:
     has_more = len(rows) > limit
     rows = rows[:limit]
-    return Page(rows, _encode_cursor(rows[-1]) if has_more and rows else None)
+    last = rows[-1] if rows else None
+    cursor = _encode_cursor(getattr(last, key), last.pk) if has_more and last else None
+    return Page(rows, cursor)
+
+
+def page_of(cases: QuerySet[Case], cursor: str | None, limit: int) -> Page:
+    """One page of `cases`, newest first, after `cursor`: keyset pagination, so deep pages
+    cost what the first does and new cases do not shift the pages being read."""
+    if cursor:
+        moment, pk = _decode_cursor(cursor)
+        if moment is None:
+            raise CaseInvalid("cursor", _("The cursor is not valid; start again without it."))
+        cases = cases.filter(Q(reported_at__lt=moment) | Q(reported_at=moment, pk__lt=pk))
+    rows = list(cases.order_by("-reported_at", "-id")[: limit + 1])
+    return _page(rows, limit, "reported_at")
+
+
+def queue_page_of(cases: QuerySet[Case], cursor: str | None, limit: int) -> Page:
+    """One page of a "my work" tab, the earliest deadline first (cases with none last), after
+    `cursor`: the same keyset paging as `page_of`, on (due_at, id)."""
+    if cursor:
+        due, pk = _decode_cursor(cursor)
+        if due is None:
+            cases = cases.filter(due_at__isnull=True, pk__gt=pk)
+        else:
+            cases = cases.filter(
+                Q(due_at__gt=due) | Q(due_at=due, pk__gt=pk) | Q(due_at__isnull=True)
+            )
+    rows = list(cases.order_by(F("due_at").asc(nulls_last=True), "id")[: limit + 1])
+    return _page(rows, limit, "due_at")
 
 
 def timeline(case: Case) -> list[CaseEvent]:

@@ -440,6 +440,9 @@ def _merge(step: Step) -> None:
     if case.responded_at is None:
         case.responded_at = step.now
     step.data["master"] = master.number
+    if master.state == CaseState.CLOSED:
+        # The master is closed already: this reporter hears now, not at a closing to come.
+        step.after.append(lambda event: announce.duplicate_of_closed(case, master))
 
 
 def _dispatch(step: Step) -> None:
@@ -605,7 +608,8 @@ def _rate(step: Step) -> None:
     step.data["rating"] = case.rating
     if case.rating == Rating.DISSATISFIED:
         rules = loop_rules()
-        if rules.reopen_on_dissatisfied and case.reopen_count < rules.max_reopens:
+        reopenable = case.reopen_count < rules.max_reopens and _reopen_unit(case) is not None
+        if rules.reopen_on_dissatisfied and reopenable:
             step.after.append(lambda event: _reopen_after_rating(case))
 
 
@@ -615,9 +619,24 @@ def _reopen_after_rating(case: Case) -> None:
     )
 
 
+def _reopen_unit(case: Case) -> OrgUnit | None:
+    """Who handles a reopened case: its handling unit, or for a case resolved on the spot (it
+    never had one), the grid whose worker resolved it."""
+    if case.department_id is not None:
+        return case.department
+    if case.area.kind == UnitKind.GRID and case.category.is_grid_entry:
+        return case.area
+    return None
+
+
 def _reopen(step: Step) -> None:
     case = step.case
     rules = loop_rules()
+    unit = _reopen_unit(case)
+    if unit is None:
+        raise CaseInvalid("reason", _("This case has no unit to handle it again: report it anew."))
+    if case.department_id is None:
+        _assign(step, unit, ())  # resolved on the spot: back to the grid that resolved it
     if case.reopen_count >= rules.max_reopens:
         raise CaseInvalid(
             "reason",
@@ -657,7 +676,7 @@ def _supervise(step: Step) -> None:
         raise CaseInvalid(
             "supervision_level", _("This card was already issued for the current deadline.")
         )
-    responsible = responsible_unit(case)
+    responsible = responsible_unit(case, stage)
     escalated = _parent(responsible)
     case.supervision_level = max(case.supervision_level, level)
     step.data.update(
@@ -684,10 +703,12 @@ def _supervise(step: Step) -> None:
     step.after.append(record)
 
 
-def responsible_unit(case: Case) -> OrgUnit | None:
-    """Who answers for the current stage: the handling unit, or else the nearest dispatch
-    centre above the case (the unit of the deepest dispatcher membership over it)."""
-    if case.stage == Stage.HANDLE and case.department is not None:
+def responsible_unit(case: Case, stage: str | None = None) -> OrgUnit | None:
+    """Who answers for `stage` (default: the current one): the handling unit while it is
+    handled, or else the nearest dispatch centre above the case (the unit of the deepest
+    dispatcher membership over it)."""
+    stage = case.stage if stage is None else stage
+    if stage == Stage.HANDLE and case.department is not None:
         return case.department
     ancestor_pks = [int(pk) for pk in case.area.path.strip("/").split("/")]
     centre = (
