@@ -1,7 +1,7 @@
 """Benchmark: filing cases over HTTP, on SQLite and on PostgreSQL.
 
 Run with `make bench` (pytest tests/perf -s); `WANGGE_BENCH_SECONDS` shortens the 30 s runs,
-`WANGGE_BENCH_CONNECTIONS` changes the 8 connections and `WANGGE_BENCH_THREADS` the 4 threads
+`WANGGE_BENCH_CONNECTIONS` changes the 8 connections and `WANGGE_BENCH_THREADS` the 1 thread
 per gunicorn worker. Each database gets a fresh site (see `bench_server`): the demo district, an
 API key for the `dispatcher` account, and gunicorn with 2 workers on loopback. A load generator
 in another process (`loadgen`) then posts to a bare view that inserts one row, and to `POST
@@ -38,7 +38,7 @@ SECONDS = float(os.environ.get("WANGGE_BENCH_SECONDS", "30"))
 CONNECTIONS = int(os.environ.get("WANGGE_BENCH_CONNECTIONS", "8"))
 WARMUP_SECONDS = min(3.0, SECONDS / 5)
 WORKERS = 2
-THREADS = int(os.environ.get("WANGGE_BENCH_THREADS", "4"))  # per worker, as `make demo` runs
+THREADS = int(os.environ.get("WANGGE_BENCH_THREADS", "1"))  # per worker: sync, 2 workers
 INTAKE_PATH, BARE_PATH = "/api/v1/cases", "/bare/"
 CATEGORY = "C0104"  # 路灯
 TARGET_CASES_PER_SECOND = 400
@@ -140,9 +140,9 @@ def test_filing_cases_over_http_beside_a_bare_view(kind: str, tmp_path: Path) ->
 
     print(
         f"\n== intake over HTTP on {database}: gunicorn {WORKERS} workers × {THREADS} threads, "
-        f"{CONNECTIONS} keep-alive connections, {SECONDS:g} s per target after "
-        f"{WARMUP_SECONDS:g} s warm-up; {len(points)} report points, one inside each grid; "
-        f"{machine}, shared by server, database and load generator\n"
+        f"{CONNECTIONS} connections (kept alive where the server does), {SECONDS:g} s per "
+        f"target after {WARMUP_SECONDS:g} s warm-up; {len(points)} report points, one inside "
+        f"each grid; {machine}, shared by server, database and load generator\n"
         f"  {'database':<11} {'target':<24} {'requests':>9} {'rate/s':>9} {'p50 ms':>8} "
         f"{'p99 ms':>8} {'max ms':>8} {'errors':>7}"
     )

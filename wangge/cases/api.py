@@ -143,8 +143,11 @@ def report(
         # The client is the account, so two systems (or people) never share a key space.
         idempotency=(str(user.pk), idempotency_key) if idempotency_key else None,
     )
-    case = get_case_for_user(user, intake.case.number)
+    # A reporter always sees the case they filed: the new one is answered as it was written;
+    # a replay is read again, as it may have moved on since.
+    case = intake.case
     if not intake.created:
+        case = get_case_for_user(user, case.number)
         response["Idempotent-Replayed"] = "true"
     return Status(201 if intake.created else 200, case_detail(user, case, clock.now()))
 

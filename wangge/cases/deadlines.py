@@ -1,7 +1,8 @@
 """When a stage of a case is due: a category's amount and unit turned into a moment, through the
 working-day calendar (working hours, working days) or the wall clock (hours, for emergencies).
 
-Pure functions apart from the calendar's one read of its table; callers pass the start moment.
+Pure functions apart from the calendar's reads; callers pass the start moment, and a
+`WorkingCalendar` when they ask several questions at once (one read instead of one each).
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ from typing import Literal
 from django.utils import timezone
 
 from wangge.cases.models import STAGES, Category, DeadlineUnit
-from wangge.core.calendar import (
-    DEFAULT_WARN_FRACTION,
-    add_working_days,
-    add_working_hours,
-    working_hours_between,
-)
+from wangge.core.calendar import DEFAULT_WARN_FRACTION, WorkingCalendar
 
 Stage = Literal["accept", "dispatch", "handle"]
 
 
-def due_at(amount: Decimal | int | float, unit: str, start: datetime) -> datetime:
+def due_at(
+    amount: Decimal | int | float,
+    unit: str,
+    start: datetime,
+    calendar: WorkingCalendar | None = None,
+) -> datetime:
     """The moment `amount` `unit`s after `start`. Working days must be whole (the calendar counts
     whole days, at the time of day the clock started)."""
     if timezone.is_naive(start):
@@ -31,24 +32,29 @@ def due_at(amount: Decimal | int | float, unit: str, start: datetime) -> datetim
     if amount <= 0:
         raise ValueError("a deadline needs a positive amount")
     if unit == DeadlineUnit.WORKING_HOURS:
-        return add_working_hours(start, float(amount))
+        return (calendar or WorkingCalendar(start)).add_working_hours(start, float(amount))
     if unit == DeadlineUnit.WORKING_DAYS:
         if amount != int(amount):
             raise ValueError("working days must be a whole number")
-        return add_working_days(start, int(amount))
+        return (calendar or WorkingCalendar(start)).add_working_days(start, int(amount))
     if unit == DeadlineUnit.HOURS:
         return start + timedelta(hours=float(amount))
     raise ValueError(f"unknown deadline unit: {unit}")
 
 
-def stage_due_at(category: Category, stage: Stage, start: datetime) -> datetime:
+def stage_due_at(
+    category: Category, stage: Stage, start: datetime, calendar: WorkingCalendar | None = None
+) -> datetime:
     """When `stage` (accept, dispatch or handle) of a case in `category` is due, from `start`."""
     if stage not in STAGES:
         raise ValueError(f"unknown stage: {stage}")
-    return due_at(getattr(category, f"{stage}_amount"), getattr(category, f"{stage}_unit"), start)
+    amount, unit = getattr(category, f"{stage}_amount"), getattr(category, f"{stage}_unit")
+    return due_at(amount, unit, start, calendar)
 
 
-def warn_moment(start: datetime, due: datetime, unit: str) -> datetime:
+def warn_moment(
+    start: datetime, due: datetime, unit: str, calendar: WorkingCalendar | None = None
+) -> datetime:
     """When a stage from `start` to `due` turns yellow: after 80 % of the time allowed, counted
     the way the deadline was (office hours, or the wall clock for emergencies). Stored with the
     deadline so that a list's lights are plain comparisons, not calendar reads per row."""
@@ -56,10 +62,11 @@ def warn_moment(start: datetime, due: datetime, unit: str) -> datetime:
         return start
     if unit == DeadlineUnit.HOURS:
         return start + (due - start) * DEFAULT_WARN_FRACTION
-    allowed = working_hours_between(start, due)
+    calendar = calendar or WorkingCalendar(start)
+    allowed = calendar.working_hours_between(start, due)
     if allowed <= 0:
         return start
-    return min(add_working_hours(start, allowed * DEFAULT_WARN_FRACTION), due)
+    return min(calendar.add_working_hours(start, allowed * DEFAULT_WARN_FRACTION), due)
 
 
 def deadline_light(due_at: datetime | None, warn_at: datetime | None, now: datetime) -> str:

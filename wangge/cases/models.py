@@ -283,13 +283,26 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         ordering = ["-reported_at", "-id"]
         indexes = [
-            models.Index(fields=["state", "due_at"], name="case_state_due_idx"),
+            # The one-state tabs of "my work" read their pages straight from these.
+            models.Index(fields=["state", "due_at", "id"], name="case_state_due_idx"),
             models.Index(fields=["area", "state", "due_at"], name="case_area_state_idx"),
             models.Index(fields=["department", "state", "due_at"], name="case_department_idx"),
             models.Index(fields=["reported_by", "state"], name="case_reported_by_idx"),
             models.Index(fields=["reporter_phone_index"], name="case_reporter_phone_idx"),
             models.Index(fields=["reported_at", "id"], name="case_reported_at_idx"),
             models.Index(fields=["stage", "due_at"], name="case_stage_due_idx"),
+            # Closed cases waiting for a call-back (most cases are closed and rated).
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(state="closed", rating="", master__isnull=True),
+                name="case_to_rate_idx",
+            ),
+            models.Index(fields=["area", "state", "rating"], name="case_area_rating_idx"),
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(supervision_level__gt=0),
+                name="case_supervised_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

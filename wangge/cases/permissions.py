@@ -148,14 +148,17 @@ def visible_cases(user: User | AnonymousUser) -> QuerySet[Case]:
         condition |= Q(area__path__descendant_of=root)
         if role in (Role.DEPARTMENT_HANDLER, *_GRID_WORKER_ROLES):
             department_roots.append(root)
-    for root in sorted(set(department_roots)):
-        condition |= Q(department__path__descendant_of=root)
-        assisted = OrgUnit.objects.filter(path__descendant_of=root).values("pk")
-        condition |= Q(
-            pk__in=CaseAssignment.objects.filter(is_active=True, unit__in=assisted).values(
-                "case_id"
-            )
-        )
+    if department_roots:
+        # Unit ids as subqueries keep the case indexes usable (a join on paths does not); lead
+        # assignments are the case's department already, so only assists are looked up.
+        units = Q(pk__in=[])
+        for root in sorted(set(department_roots)):
+            units |= Q(path__descendant_of=root)
+        unit_ids = OrgUnit.objects.filter(units).values("pk")
+        assisted = CaseAssignment.objects.filter(
+            is_active=True, role=AssignmentRole.ASSIST, unit__in=unit_ids
+        ).values("case_id")
+        condition |= Q(department__in=unit_ids) | Q(pk__in=assisted)
     return cases.filter(condition)
 
 

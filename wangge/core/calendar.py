@@ -165,6 +165,45 @@ def _office_intervals(
         day = _next_workday(day, workdays)
 
 
+class WorkingCalendar:
+    """The calendar for several questions about the same stretch of time: the office hours and
+    the holiday table are read once (when built), not once per question. The module functions
+    below each build one for a single question."""
+
+    def __init__(self, around: datetime, *, office_hours: OfficeHours | None = None) -> None:
+        self.office_hours = _checked(office_hours)
+        first = _local(around).date()
+        self._workdays = _Workdays(first, first + timedelta(days=_LOOKAHEAD_DAYS))
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        if days < 0:
+            raise ValueError("days must not be negative")
+        start = _local(start)
+        begins, _ = next(_office_intervals(start, self._workdays, self.office_hours))
+        day = begins.date()
+        for _ in range(days):
+            day = _next_workday(day, self._workdays)
+        return datetime.combine(day, begins.timetz())
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        if hours < 0:
+            raise ValueError("hours must not be negative")
+        remaining = timedelta(hours=hours)
+        for opens_at, closes_at in _office_intervals(
+            _local(start), self._workdays, self.office_hours
+        ):
+            if remaining <= closes_at - opens_at:
+                return opens_at + remaining
+            remaining -= closes_at - opens_at
+        raise AssertionError("unreachable: office intervals never run out")  # pragma: no cover
+
+    def working_hours_between(self, start: datetime, end: datetime) -> float:
+        start, end = _local(start), _local(end)
+        if end <= start:
+            return 0.0
+        return _working_time(start, end, self._workdays, self.office_hours).total_seconds() / 3600
+
+
 def add_working_days(
     start: datetime, days: int, *, office_hours: OfficeHours | None = None
 ) -> datetime:
@@ -177,14 +216,7 @@ def add_working_days(
     """
     if days < 0:
         raise ValueError("days must not be negative")
-    office_hours = _checked(office_hours)
-    start = _local(start)
-    workdays = _Workdays(start.date(), start.date() + timedelta(days=_LOOKAHEAD_DAYS + 2 * days))
-    begins, _ = next(_office_intervals(start, workdays, office_hours))
-    day = begins.date()
-    for _ in range(days):
-        day = _next_workday(day, workdays)
-    return datetime.combine(day, begins.timetz())
+    return WorkingCalendar(start, office_hours=office_hours).add_working_days(start, days)
 
 
 def add_working_hours(
@@ -195,17 +227,7 @@ def add_working_hours(
     exactly lands on its end: 2 hours from 15:30 is 17:30 the same day."""
     if hours < 0:
         raise ValueError("hours must not be negative")
-    office_hours = _checked(office_hours)
-    start = _local(start)
-    remaining = timedelta(hours=hours)
-    # About 7 office hours a working day, 5 in 7 days: size the single read to cover the walk.
-    span = _LOOKAHEAD_DAYS + int(hours / 2)
-    workdays = _Workdays(start.date(), start.date() + timedelta(days=span))
-    for opens_at, closes_at in _office_intervals(start, workdays, office_hours):
-        if remaining <= closes_at - opens_at:
-            return opens_at + remaining
-        remaining -= closes_at - opens_at
-    raise AssertionError("unreachable: office intervals never run out")  # pragma: no cover
+    return WorkingCalendar(start, office_hours=office_hours).add_working_hours(start, hours)
 
 
 def _working_time(
@@ -231,12 +253,7 @@ def working_hours_between(
     start: datetime, end: datetime, *, office_hours: OfficeHours | None = None
 ) -> float:
     """Office hours on working days between `start` and `end`; 0 if `end` is not after `start`."""
-    office_hours = _checked(office_hours)
-    start, end = _local(start), _local(end)
-    if end <= start:
-        return 0.0
-    workdays = _Workdays(start.date(), end.date())
-    return _working_time(start, end, workdays, office_hours).total_seconds() / 3600
+    return WorkingCalendar(start, office_hours=office_hours).working_hours_between(start, end)
 
 
 def deadline_state(

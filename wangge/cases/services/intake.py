@@ -32,6 +32,7 @@ from wangge.cases.services.loop import (
 )
 from wangge.cases.workflow import CaseAction, CaseState, transition
 from wangge.core import clock
+from wangge.core.calendar import WorkingCalendar
 from wangge.core.masking import normalize_phone
 from wangge.core.models import User
 from wangge.org.locate import locate
@@ -150,6 +151,7 @@ def _file(actor: CaseActor, report: Report, action: CaseAction, key: str | None)
             )
 
     now = clock.now()
+    calendar = WorkingCalendar(now)
     case = Case(
         number=next_case_number(now),
         state=CaseState.REPORTED,
@@ -172,11 +174,11 @@ def _file(actor: CaseActor, report: Report, action: CaseAction, key: str | None)
         source_ref=_text(report.source_ref, "source_ref", 64),
         intake_key=key,
         reported_at=now,
-        accept_due_at=stage_due_at(category, "accept", now),
+        accept_due_at=stage_due_at(category, "accept", now, calendar),
         updated_at=now,
     )
     case.stage, case.stage_started_at, case.due_at = Stage.ACCEPT, now, case.accept_due_at
-    case.warn_at = stage_warn_at(case)
+    case.warn_at = stage_warn_at(case, calendar)
     if action == CaseAction.SELF_RESOLVE:
         case.state = CaseState.CLOSED
         case.stage, case.stage_started_at, case.due_at, case.warn_at = "", None, None, None

@@ -47,6 +47,7 @@ from wangge.cases.workflow import (
     transition,
 )
 from wangge.core import audit, clock
+from wangge.core.calendar import WorkingCalendar
 from wangge.core.models import User
 from wangge.org.models import Membership, OrgUnit
 from wangge.org.roles import Role, UnitKind
@@ -100,8 +101,16 @@ class Step:
     given: ActionInput
     now: datetime
     data: dict[str, Any] = field(default_factory=dict)
+    _calendar: WorkingCalendar | None = None
     before: tuple[str, datetime | None] = ("", None)
     after: list[Callable[[CaseEvent], None]] = field(default_factory=list)
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        """One read of office hours and holidays for every deadline this step sets."""
+        if self._calendar is None:
+            self._calendar = WorkingCalendar(self.now)
+        return self._calendar
 
 
 # --- entry point -------------------------------------------------------------------------------
@@ -214,7 +223,7 @@ def _finish_step(step: Step, step_def: Transition) -> CaseEvent:
     case.state = to_state
     case.version += 1
     case.updated_at = step.now
-    _follow_stage(case, step.now, step.before)
+    _follow_stage(case, step.now, step.before, step.calendar)
     case.save()
     event = append_event(step, step_def.action, from_state.value, to_state.value)
     announce.case_event(case, event)
@@ -280,7 +289,9 @@ def link_attachments(step: Step, event: CaseEvent) -> None:
 # --- deadlines ---------------------------------------------------------------------------------
 
 
-def _follow_stage(case: Case, now: datetime, before: tuple[str, datetime | None]) -> None:
+def _follow_stage(
+    case: Case, now: datetime, before: tuple[str, datetime | None], calendar: WorkingCalendar
+) -> None:
     """Point `stage`/`due_at` at the deadline the new state runs against; an effect that
     starts a stage afresh clears `case.stage` first. A new deadline restarts the ladder."""
     stage = _STAGE_OF_STATE.get(CaseState(case.state), "")
@@ -289,10 +300,10 @@ def _follow_stage(case: Case, now: datetime, before: tuple[str, datetime | None]
     elif stage == Stage.DISPATCH:
         if case.stage != Stage.DISPATCH:
             case.stage, case.stage_started_at = stage, now
-            case.due_at = stage_due_at(case.category, "dispatch", now)
+            case.due_at = stage_due_at(case.category, "dispatch", now, calendar)
     elif stage == Stage.HANDLE:
         if case.handle_due_at is None:
-            case.handle_due_at = stage_due_at(case.category, "handle", now)
+            case.handle_due_at = stage_due_at(case.category, "handle", now, calendar)
         if case.stage != Stage.HANDLE:
             case.stage, case.stage_started_at = stage, now
         case.due_at = case.handle_due_at
@@ -300,14 +311,14 @@ def _follow_stage(case: Case, now: datetime, before: tuple[str, datetime | None]
         case.stage, case.stage_started_at, case.due_at = "", None, None
     if (case.stage, case.due_at) != before:
         restart_stage_clock(case)
-        case.warn_at = stage_warn_at(case)
+        case.warn_at = stage_warn_at(case, calendar)
 
 
-def stage_warn_at(case: Case) -> datetime | None:
+def stage_warn_at(case: Case, calendar: WorkingCalendar | None = None) -> datetime | None:
     if case.due_at is None or case.stage_started_at is None or not case.stage:
         return None
     unit = getattr(case.category, f"{case.stage}_unit")
-    return warn_moment(case.stage_started_at, case.due_at, unit)
+    return warn_moment(case.stage_started_at, case.due_at, unit, calendar)
 
 
 def restart_stage_clock(case: Case) -> None:
@@ -343,7 +354,7 @@ def _assign(step: Step, lead: OrgUnit, assisting: Sequence[str]) -> None:
     case.department = lead
     case.handler = None
     case.dispatched_at = now
-    case.handle_due_at = stage_due_at(case.category, "handle", now)
+    case.handle_due_at = stage_due_at(case.category, "handle", now, step.calendar)
     # A request or deferral of the unit that had the case does not bind the new one.
     case.pending_request, case.pending_due_at, case.pending_reason = "", None, ""
     case.is_deferred = False
@@ -648,7 +659,7 @@ def _reopen(step: Step) -> None:
     case.is_resolved = None
     case.handled_at = None
     case.rating, case.rating_comment, case.rated_at = "", "", None
-    case.handle_due_at = stage_due_at(case.category, "handle", step.now)
+    case.handle_due_at = stage_due_at(case.category, "handle", step.now, step.calendar)
     case.is_deferred = False  # a fresh handling deadline replaces any deferred one
     case.stage = ""
     restart_stage_clock(case)
