@@ -412,7 +412,13 @@ class CaseAssignment(models.Model):
         indexes = [
             models.Index(
                 fields=["unit", "is_active", "finished_at"], name="case_assignment_unit_idx"
-            )
+            ),
+            # "Cases my department assists on": a few among every lead assignment of the unit.
+            models.Index(
+                fields=["unit", "case"],
+                condition=models.Q(is_active=True, role="assist"),
+                name="case_assist_active_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
