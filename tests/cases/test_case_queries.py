@@ -447,3 +447,26 @@ def test_an_attachment_is_served_to_its_uploader_then_to_those_who_see_its_case(
             get_attachment_for_user(stranger, attachment.uid)
     with pytest.raises(NotFound):
         get_attachment_for_user(cast.dispatcher, "not-a-uuid")
+
+
+def test_the_counts_of_every_tab_agree_with_the_tabs_in_two_queries(
+    cast, django_assert_max_num_queries
+):
+    from tests.cases.loop_helpers import drive_to
+
+    for state in (
+        CaseState.REPORTED,
+        CaseState.ACCEPTED,
+        CaseState.HANDLING,
+        CaseState.HANDLED,
+        CaseState.VERIFIED,
+        CaseState.CLOSED,
+    ):
+        drive_to(cast, state)
+    for user in (cast.dispatcher, cast.department_handler, cast.grid_worker_a, cast.leader):
+        expected = {tab.value: my_queue(user, tab).count() for tab in my_tabs(user)}
+        user = User.objects.get(pk=user.pk)  # memberships not cached yet: one query for them
+        with django_assert_max_num_queries(3):
+            counts = queue_counts(user)
+        assert counts == expected
+        assert sum(counts.values()) > 0 or user == cast.leader

@@ -180,8 +180,25 @@ def my_tabs(user: User | AnonymousUser) -> list[Tab]:
 
 
 def queue_counts(user: User | AnonymousUser) -> dict[str, int]:
-    """How many cases each of the user's tabs holds (one query per tab)."""
-    return {tab.value: my_queue(user, tab).count() for tab in my_tabs(user)}
+    """How many cases each of the user's tabs holds: the role tabs in one aggregate query (one
+    pass over the open cases instead of one per tab), the supervised tab in its own."""
+    tabs = my_tabs(user)
+    conditions = {
+        tab: condition
+        for tab in tabs
+        if tab != Tab.SUPERVISED and (condition := _tab_condition(user, tab)) is not None
+    }
+    counts: dict[str, int] = {}
+    if conditions:
+        either = Q(pk__in=[])
+        for condition in conditions.values():
+            either |= condition
+        counts = Case.objects.filter(either).aggregate(
+            **{tab.value: Count("pk", filter=condition) for tab, condition in conditions.items()}
+        )
+    if Tab.SUPERVISED in tabs:
+        counts[Tab.SUPERVISED.value] = my_queue(user, Tab.SUPERVISED).count()
+    return {tab.value: counts.get(tab.value, 0) for tab in tabs}
 
 
 @dataclass(frozen=True)
