@@ -34,7 +34,14 @@ from wangge.cases.models import (
     SupervisionLevel,
     SupervisionOrder,
 )
-from wangge.cases.permissions import CaseActor, Resident, actor_kinds_for
+from wangge.cases.permissions import (
+    CaseActor,
+    Resident,
+    actor_kinds_for,
+    creator_kinds_for,
+    visible_cases,
+)
+from wangge.cases.services.categories import require_category_admin
 from wangge.cases.workflow import (
     Actor,
     ActorKind,
@@ -50,6 +57,7 @@ from wangge.core import audit, clock
 from wangge.core.calendar import WorkingCalendar
 from wangge.core.models import User
 from wangge.org.models import Membership, OrgUnit
+from wangge.org.permissions import active_memberships
 from wangge.org.roles import Role, UnitKind
 
 NOTE_MAX = 4000
@@ -123,10 +131,12 @@ def perform(
     given: ActionInput | None = None,
     *,
     expected_version: int | None = None,
+    at: datetime | None = None,
 ) -> CaseEvent:
     """Do `action` on `case` as `actor` (None: the system). `expected_version` defaults to the
     version of the `case` passed in: a writer that read it before someone else's change gets
-    Conflict, so of two people acting at once exactly one wins."""
+    Conflict, so of two people acting at once exactly one wins. `at`: the moment the step is
+    recorded at (default now; the deadline sweep passes the moment it judged lateness at)."""
     given = given or ActionInput()
     expected = case.version if expected_version is None else expected_version
     with transaction.atomic():
@@ -139,18 +149,18 @@ def perform(
         )
         if locked.version != expected:
             raise Conflict()
-        event = _perform_locked(actor, locked, action, given)
+        event = _perform_locked(actor, locked, action, given, at or clock.now())
     case.refresh_from_db()
     return event
 
 
 def _perform_locked(
-    actor: CaseActor, case: Case, action: CaseAction | str, given: ActionInput
+    actor: CaseActor, case: Case, action: CaseAction | str, given: ActionInput, now: datetime
 ) -> CaseEvent:
     step_def = transition(action, case.state)
     acted_as = _acting_as(actor, case, step_def)
     _check_requirements(step_def, case, given)
-    step = Step(case=case, actor=actor, acted_as=acted_as, given=given, now=clock.now())
+    step = Step(case=case, actor=actor, acted_as=acted_as, given=given, now=now)
     step.before = (case.stage, case.due_at)
     _EFFECTS.get(step_def.action, _no_effect)(step)
     return _finish_step(step, step_def)
@@ -433,8 +443,6 @@ def _decline(step: Step) -> None:
 
 
 def _merge(step: Step) -> None:
-    from wangge.cases.permissions import visible_cases
-
     case = step.case
     number = step.given.master.strip()
     master_query = Case.objects.filter(number=number)
@@ -472,13 +480,11 @@ def _reassign(step: Step) -> None:
 def _assign_grid(step: Step) -> None:
     case = step.case
     grid = _unit(step.given.grid, "grid", {UnitKind.GRID})
-    if isinstance(step.actor, User):
-        from wangge.cases.permissions import creator_kinds_for
-
-        if Actor(ActorKind.DISPATCHER, Relation.SCOPED) not in creator_kinds_for(
-            step.actor, grid.path
-        ):
-            raise CaseInvalid("grid", _("That grid is outside your area."))
+    dispatches_there = Actor(ActorKind.DISPATCHER, Relation.SCOPED)
+    if isinstance(step.actor, User) and dispatches_there not in creator_kinds_for(
+        step.actor, grid.path
+    ):
+        raise CaseInvalid("grid", _("That grid is outside your area."))
     step.data.update(grid_from=case.area.code, grid=grid.code, grid_name=grid.name)
     case.area = grid
     case.needs_grid = False
@@ -565,7 +571,8 @@ def _finish(step: Step) -> None:
 def _finish_part(step: Step) -> None:
     case = step.case
     assert isinstance(step.actor, User)
-    roots = [path for role, path in _memberships_of(step.actor) if role == Role.DEPARTMENT_HANDLER]
+    memberships = active_memberships(step.actor)
+    roots = [path for role, path in memberships if role == Role.DEPARTMENT_HANDLER]
     mine = [
         a
         for a in CaseAssignment.objects.select_related("unit").filter(
@@ -578,16 +585,6 @@ def _finish_part(step: Step) -> None:
         assignment.finished_note = step.given.note.strip()
         assignment.save(update_fields=["finished_at", "finished_note"])
     step.data["assisting"] = [a.unit.code for a in mine]
-
-
-def _memberships_of(user: User) -> list[tuple[str, str]]:
-    from wangge.org.permissions import active_memberships
-
-    return active_memberships(user)
-
-
-def _verify(step: Step) -> None:
-    return None
 
 
 def _fail_verification(step: Step) -> None:
@@ -621,13 +618,12 @@ def _rate(step: Step) -> None:
         rules = loop_rules()
         reopenable = case.reopen_count < rules.max_reopens and _reopen_unit(case) is not None
         if rules.reopen_on_dissatisfied and reopenable:
-            step.after.append(lambda event: _reopen_after_rating(case))
+            step.after.append(lambda event: _reopen_after_rating(case, step.now))
 
 
-def _reopen_after_rating(case: Case) -> None:
-    _perform_locked(
-        None, case, CaseAction.REOPEN, ActionInput(reason=_("The reporter was dissatisfied."))
-    )
+def _reopen_after_rating(case: Case, now: datetime) -> None:
+    reason = ActionInput(reason=_("The reporter was dissatisfied."))
+    _perform_locked(None, case, CaseAction.REOPEN, reason, now)
 
 
 def _reopen_unit(case: Case) -> OrgUnit | None:
@@ -757,7 +753,6 @@ _EFFECTS: dict[CaseAction, Callable[[Step], None]] = {
     CaseAction.REJECT_DEFERRAL: _decide(PendingRequest.DEFERRAL, approve=False),
     CaseAction.FINISH: _finish,
     CaseAction.FINISH_PART: _finish_part,
-    CaseAction.VERIFY: _verify,
     CaseAction.FAIL_VERIFICATION: _fail_verification,
     CaseAction.CLOSE: _close,
     CaseAction.RATE: _rate,
@@ -770,8 +765,6 @@ def update_loop_rules(
     actor: User | None, *, max_reopens: int, reopen_on_dissatisfied: bool
 ) -> LoopRules:
     """Change the city's loop rules (city-wide administrators only); audited."""
-    from wangge.cases.services.categories import require_category_admin
-
     require_category_admin(actor)
     if (
         not isinstance(max_reopens, int)

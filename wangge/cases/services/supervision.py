@@ -118,14 +118,14 @@ def _issue_cards(now: datetime) -> int:
         if level <= case.supervision_level:
             continue
         try:
-            with clock.frozen_at(now):
-                perform(
-                    None,
-                    case,
-                    CaseAction.SUPERVISE,
-                    ActionInput(supervision_level=level, note=str(_NOTES[level])),
-                    expected_version=case.version,
-                )
+            perform(
+                None,
+                case,
+                CaseAction.SUPERVISE,
+                ActionInput(supervision_level=level, note=str(_NOTES[level])),
+                expected_version=case.version,
+                at=now,
+            )
         except (CaseError, IntegrityError):
             continue  # someone acted on the case meanwhile; the next sweep looks again
         issued += 1
