@@ -167,23 +167,7 @@ def duplicates_closed(master: Case, event: CaseEvent) -> None:
     call its callers back). A duplicate merged before its own master was merged hangs one level
     further down; it is told as well."""
     for duplicate in _duplicates_of(master):
-        if duplicate.reported_by_id:
-            notify(
-                [duplicate.reported_by_id],
-                NotificationKind.CASE_CLOSED,
-                title=(
-                    _("%(number)s, which yours duplicates, is closed: %(title)s")
-                    % {"number": master.number, "title": master.title}
-                )[:200],
-                link=case_link(duplicate),
-                subject=duplicate.number,
-                dedupe_key=f"case:{duplicate.number}:master-closed:{master.number}:{event.seq}",
-            )
-        payload = webhook_payload(duplicate, None)
-        payload["master"] = master.number
-        enqueue_webhook_event(
-            "case.master_closed", f"{duplicate.number}-master-{master.number}-{event.seq}", payload
-        )
+        duplicate_of_closed(duplicate, master, closing=str(event.seq))
 
 
 def _duplicates_of(master: Case) -> list[Case]:
@@ -202,8 +186,10 @@ def _duplicates_of(master: Case) -> list[Case]:
     return found
 
 
-def duplicate_of_closed(duplicate: Case, master: Case) -> None:
-    """A case was merged into one that is closed already: its reporter hears at once."""
+def duplicate_of_closed(duplicate: Case, master: Case, closing: str = "merged") -> None:
+    """Tell `duplicate`'s reporter (if an account) and the webhooks that `master` is closed.
+    `closing` tells the closings of a reopened master apart ("merged": it was closed already
+    when the duplicate was merged into it)."""
     if duplicate.reported_by_id:
         notify(
             [duplicate.reported_by_id],
@@ -214,12 +200,12 @@ def duplicate_of_closed(duplicate: Case, master: Case) -> None:
             )[:200],
             link=case_link(duplicate),
             subject=duplicate.number,
-            dedupe_key=f"case:{duplicate.number}:master-closed:{master.number}",
+            dedupe_key=f"case:{duplicate.number}:master-closed:{master.number}:{closing}",
         )
     payload = webhook_payload(duplicate, None)
     payload["master"] = master.number
     enqueue_webhook_event(
-        "case.master_closed", f"{duplicate.number}-master-{master.number}-merged", payload
+        "case.master_closed", f"{duplicate.number}-master-{master.number}-{closing}", payload
     )
 
 
