@@ -145,11 +145,11 @@ def report(
     )
     # A reporter always sees the case they filed: the new one is answered as it was written;
     # a replay is read again, as it may have moved on since.
-    case = intake.case
-    if not intake.created:
-        case = get_case_for_user(user, case.number)
-        response["Idempotent-Replayed"] = "true"
-    return Status(201 if intake.created else 200, case_detail(user, case, clock.now()))
+    if intake.event is not None:
+        return Status(201, case_detail(user, intake.case, clock.now(), filed=intake.event))
+    case = get_case_for_user(user, intake.case.number)
+    response["Idempotent-Replayed"] = "true"
+    return Status(200, case_detail(user, case, clock.now()))
 
 
 @router.get(

@@ -329,7 +329,7 @@ def upload_out(attachment: Attachment) -> dict[str, Any]:
     }
 
 
-def _event(event: CaseEvent) -> dict[str, Any]:
+def _event(event: CaseEvent, files: list[Attachment]) -> dict[str, Any]:
     try:
         label = str(CaseAction(event.action).label)
     except ValueError:  # an action since removed from the table: its log line stays
@@ -345,7 +345,7 @@ def _event(event: CaseEvent) -> dict[str, Any]:
         "note": event.note,
         "data": event.data,
         "created_at": event.created_at,
-        "attachments": [_attachment(a) for a in event.attachments.all()],
+        "attachments": [_attachment(a) for a in files],
     }
 
 
@@ -358,11 +358,22 @@ def _allowed(t: Transition, number: str) -> dict[str, Any]:
     }
 
 
-def case_detail(user: User, case: Case, now: datetime) -> dict[str, Any]:
+def case_detail(
+    user: User, case: Case, now: datetime, *, filed: CaseEvent | None = None
+) -> dict[str, Any]:
     """Everything about one case `user` may see, with the actions open to them now. Reads the
-    timeline, the assignments and who the user is to the case (a handful of queries)."""
-    events = timeline(case)
-    assignments = case.assignments.select_related("unit").order_by("id")
+    timeline, the assignments and who the user is to the case (a handful of queries).
+    `filed`: the first event of a case this request has just filed, which is answered from
+    memory (one event, nobody assigned yet) instead of being read back."""
+    if filed is None:
+        events = timeline(case)
+        files = {event.pk: list(event.attachments.all()) for event in events}
+        assignments = list(case.assignments.select_related("unit").order_by("id"))
+        assists = None
+    else:
+        events = [filed]
+        files = {filed.pk: list(filed.attachments.all()) if "attachments" in filed.data else []}
+        assignments, assists = [], []
     pending = None
     if case.pending_request:
         pending = {
@@ -409,9 +420,11 @@ def case_detail(user: User, case: Case, now: datetime) -> dict[str, Any]:
             for a in assignments
         ],
         # Every linked file belongs to an event, so the timeline already holds them all.
-        "attachments": [_attachment(a) for e in events for a in e.attachments.all()],
-        "timeline": [_event(e) for e in events],
-        "allowed_actions": [_allowed(t, case.number) for t in actions_for(user, case)],
+        "attachments": [_attachment(a) for e in events for a in files[e.pk]],
+        "timeline": [_event(e, files[e.pk]) for e in events],
+        "allowed_actions": [
+            _allowed(t, case.number) for t in actions_for(user, case, assists=assists)
+        ],
     }
 
 

@@ -10,3 +10,10 @@ class CasesConfig(AppConfig):
     periodic_jobs: tuple[tuple[str, float | None], ...] = (
         ("wangge.cases.services.supervision.sweep_deadlines", None),
     )
+
+    def ready(self) -> None:
+        from wangge.cases.models import Category
+        from wangge.cases.services.categories import GENERATION
+        from wangge.core import generations
+
+        generations.follow(Category, GENERATION)

@@ -32,11 +32,11 @@ def due_at(
     if amount <= 0:
         raise ValueError("a deadline needs a positive amount")
     if unit == DeadlineUnit.WORKING_HOURS:
-        return (calendar or WorkingCalendar(start)).add_working_hours(start, float(amount))
+        return (calendar or WorkingCalendar()).add_working_hours(start, float(amount))
     if unit == DeadlineUnit.WORKING_DAYS:
         if amount != int(amount):
             raise ValueError("working days must be a whole number")
-        return (calendar or WorkingCalendar(start)).add_working_days(start, int(amount))
+        return (calendar or WorkingCalendar()).add_working_days(start, int(amount))
     if unit == DeadlineUnit.HOURS:
         return start + timedelta(hours=float(amount))
     raise ValueError(f"unknown deadline unit: {unit}")
@@ -62,7 +62,7 @@ def warn_moment(
         return start
     if unit == DeadlineUnit.HOURS:
         return start + (due - start) * DEFAULT_WARN_FRACTION
-    calendar = calendar or WorkingCalendar(start)
+    calendar = calendar or WorkingCalendar()
     allowed = calendar.working_hours_between(start, due)
     if allowed <= 0:
         return start

@@ -212,11 +212,15 @@ def get_attachment_for_user(user: User | AnonymousUser, uid: uuid.UUID | str) ->
     raise NotFound(gettext("No such file."))
 
 
-def actions_for(actor: CaseActor, case: Case) -> list[Transition]:
+def actions_for(
+    actor: CaseActor, case: Case, *, assists: list[str] | None = None
+) -> list[Transition]:
     """The steps `actor` may take on `case` now: the table's, less those the services would
     refuse on the case's own data (a second rating, a reopen past the limit, deciding a request
-    that is not pending, finishing before the assisting departments)."""
-    assists = assisting_paths(case)
+    that is not pending, finishing before the assisting departments). `assists`: the paths of
+    `assisting_paths(case)` when the caller knows them already."""
+    if assists is None:
+        assists = assisting_paths(case)
     offered = allowed_actions(CaseState(case.state), actor_kinds_for(actor, case, assists))
     return [t for t in offered if _still_possible(t.action, case, assists)]
 

@@ -4,9 +4,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
+    default = True  # apps.py holds two configs; this one is the app's
     name = "wangge.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from wangge.core import calendar, generations
+        from wangge.core.models import CalendarDay, OfficePeriod
+
+        generations.follow(CalendarDay, calendar.GENERATION)
+        generations.follow(OfficePeriod, calendar.GENERATION)
 
 
 class WanggeStaticFilesConfig(StaticFilesConfig):

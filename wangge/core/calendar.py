@@ -15,10 +15,10 @@ Periods are half-open for starting work: a moment at or after a period's end cou
 next period, so a case reported at 17:30 starts its clock the next working morning. A deadline
 may land exactly on a period's end (due by 12:00 or 17:30), never later than needed.
 
-The functions are pure apart from reading the `CalendarDay` rows they need, once per call (and
-the office hours, when not given): no
-clock reads (callers pass `now`) and no cache that outlives the call, since several processes
-share the table and an administrator may change it at any time.
+The functions are pure apart from the `CalendarDay` rows and office hours, which each process
+keeps in memory and checks against their generation token at every use (one primary-key read;
+see `wangge.core.generations`): an administrator's change is seen by every process at once. No
+clock reads: callers pass `now`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from chinese_calendar.constants import holidays as _published_holidays
 from django.db import transaction
 from django.utils import timezone
 
-from wangge.core import audit
+from wangge.core import audit, generations
 from wangge.core.models import CalendarDay, OfficePeriod, User
 
 Period = tuple[time, time]
@@ -42,9 +42,6 @@ DeadlineState = Literal["green", "yellow", "red"]
 DEFAULT_OFFICE_HOURS: OfficeHours = ((time(8, 30), time(12, 0)), (time(14, 0), time(17, 30)))
 DEFAULT_WARN_FRACTION = 0.8
 
-# Rows are read for this many days ahead of where a forward walk starts: a year of holidays is a
-# few dozen rows, so one query covers any realistic deadline.
-_LOOKAHEAD_DAYS = 400
 # A table that marks a whole year as non-working is a data error; stop instead of looping.
 _MAX_IDLE_DAYS = 366
 
@@ -69,37 +66,38 @@ def _default_is_workday(day: date) -> bool:
     return day.weekday() < 5
 
 
+# The calendar's data generation: CalendarDay and OfficePeriod rows (see CoreConfig.ready).
+GENERATION = "calendar"
+
+
+def _read_calendar() -> tuple[OfficeHours, dict[date, bool]]:
+    hours = tuple(OfficePeriod.objects.order_by("starts_at").values_list("starts_at", "ends_at"))
+    overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
+    return hours or DEFAULT_OFFICE_HOURS, overrides
+
+
+_CALENDAR = generations.ProcessCache(GENERATION, _read_calendar)
+
+
 def is_workday(day: date) -> bool:
     """Whether `day` is a working day: the table's entry if any, else the rules above."""
-    override = CalendarDay.objects.filter(date=day).values_list("is_workday", flat=True).first()
-    return _default_is_workday(day) if override is None else override
+    return _Workdays()(day)
 
 
 class _Workdays:
-    """Working-day answers for one call. Table rows are read a window at a time as a walk moves
-    forward, so a call costs one query in practice, and nothing survives the call."""
+    """Working-day answers from one reading of the table (the process's copy)."""
 
-    def __init__(self, first: date, last: date) -> None:
-        self._load(first, last)
-
-    def _load(self, first: date, last: date) -> None:
-        self._first, self._last = first, last
-        rows = CalendarDay.objects.filter(date__range=(first, last)).values_list(
-            "date", "is_workday"
-        )
-        self._overrides: dict[date, bool] = dict(rows)
+    def __init__(self, overrides: dict[date, bool] | None = None) -> None:
+        self._overrides = _CALENDAR.get()[1] if overrides is None else overrides
 
     def __call__(self, day: date) -> bool:
-        if not self._first <= day <= self._last:
-            self._load(day, day + timedelta(days=_LOOKAHEAD_DAYS))
         override = self._overrides.get(day)
         return _default_is_workday(day) if override is None else override
 
 
 def city_office_hours() -> OfficeHours:
     """The city's office hours: its `OfficePeriod` rows, or the default periods."""
-    rows = tuple(OfficePeriod.objects.values_list("starts_at", "ends_at"))
-    return rows or DEFAULT_OFFICE_HOURS
+    return _CALENDAR.get()[0]
 
 
 def set_office_hours(actor: User | None, periods: OfficeHours) -> OfficeHours:
@@ -111,6 +109,7 @@ def set_office_hours(actor: User | None, periods: OfficeHours) -> OfficeHours:
         OfficePeriod.objects.bulk_create(
             OfficePeriod(starts_at=start, ends_at=end) for start, end in periods
         )
+        generations.changed(GENERATION)  # bulk_create sends no signals
         audit.record(
             actor,
             "calendar.office_hours",
@@ -120,9 +119,7 @@ def set_office_hours(actor: User | None, periods: OfficeHours) -> OfficeHours:
     return periods
 
 
-def _checked(office_hours: OfficeHours | None) -> OfficeHours:
-    if office_hours is None:
-        return city_office_hours()
+def _checked(office_hours: OfficeHours) -> OfficeHours:
     if not office_hours:
         raise ValueError("office hours need at least one period")
     previous_end = time.min
@@ -166,14 +163,14 @@ def _office_intervals(
 
 
 class WorkingCalendar:
-    """The calendar for several questions about the same stretch of time: the office hours and
-    the holiday table are read once (when built), not once per question. The module functions
-    below each build one for a single question."""
+    """The calendar for several questions in a row: the office hours and the holiday table are
+    checked once (when built), not once per question. The module functions below each build
+    one for a single question."""
 
-    def __init__(self, around: datetime, *, office_hours: OfficeHours | None = None) -> None:
-        self.office_hours = _checked(office_hours)
-        first = _local(around).date()
-        self._workdays = _Workdays(first, first + timedelta(days=_LOOKAHEAD_DAYS))
+    def __init__(self, *, office_hours: OfficeHours | None = None) -> None:
+        city_hours, overrides = _CALENDAR.get()
+        self.office_hours = _checked(office_hours) if office_hours is not None else city_hours
+        self._workdays = _Workdays(overrides)
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
         if days < 0:
@@ -216,7 +213,7 @@ def add_working_days(
     """
     if days < 0:
         raise ValueError("days must not be negative")
-    return WorkingCalendar(start, office_hours=office_hours).add_working_days(start, days)
+    return WorkingCalendar(office_hours=office_hours).add_working_days(start, days)
 
 
 def add_working_hours(
@@ -227,7 +224,7 @@ def add_working_hours(
     exactly lands on its end: 2 hours from 15:30 is 17:30 the same day."""
     if hours < 0:
         raise ValueError("hours must not be negative")
-    return WorkingCalendar(start, office_hours=office_hours).add_working_hours(start, hours)
+    return WorkingCalendar(office_hours=office_hours).add_working_hours(start, hours)
 
 
 def _working_time(
@@ -253,7 +250,7 @@ def working_hours_between(
     start: datetime, end: datetime, *, office_hours: OfficeHours | None = None
 ) -> float:
     """Office hours on working days between `start` and `end`; 0 if `end` is not after `start`."""
-    return WorkingCalendar(start, office_hours=office_hours).working_hours_between(start, end)
+    return WorkingCalendar(office_hours=office_hours).working_hours_between(start, end)
 
 
 def deadline_state(
@@ -269,11 +266,12 @@ def deadline_state(
     Elapsed time is measured in office hours, so a weekend does not turn a case yellow."""
     if not 0 < warn_fraction <= 1:
         raise ValueError("warn_fraction must be above 0 and at most 1")
-    office_hours = _checked(office_hours)
+    city_hours, overrides = _CALENDAR.get()
+    office_hours = _checked(office_hours) if office_hours is not None else city_hours
     started_at, due_at, now = _local(started_at), _local(due_at), _local(now)
     if now > due_at:
         return "red"
-    workdays = _Workdays(started_at.date(), due_at.date())
+    workdays = _Workdays(overrides)
     allowed = _working_time(started_at, due_at, workdays, office_hours)
     elapsed = _working_time(started_at, now, workdays, office_hours)
     # timedelta * float rounds to whole microseconds, so exactly 80 % compares as equal.

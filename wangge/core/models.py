@@ -128,3 +128,22 @@ class OfficePeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+
+class Generation(models.Model):
+    """A random token that changes, in the same transaction, whenever the data it names changes.
+
+    A process keeps small, rarely changed tables in memory (see `wangge.core.generations`) and
+    compares one token per use instead of reading the table again. Random tokens, not counters,
+    so a token from a rolled-back change can never come back and pass for current.
+    """
+
+    name = models.CharField(_("name"), max_length=40, primary_key=True)
+    token = models.BigIntegerField(_("token"))
+
+    class Meta:
+        verbose_name = _("data generation")
+        verbose_name_plural = _("data generations")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.token}"

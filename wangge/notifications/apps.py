@@ -10,3 +10,10 @@ class NotificationsConfig(AppConfig):
     periodic_jobs: tuple[tuple[str, float | None], ...] = (
         ("wangge.notifications.services.deliver_due_webhooks", None),
     )
+
+    def ready(self) -> None:
+        from wangge.core import generations
+        from wangge.notifications.models import Webhook
+        from wangge.notifications.services import WEBHOOK_GENERATION
+
+        generations.follow(Webhook, WEBHOOK_GENERATION)

@@ -37,7 +37,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from wangge.core import audit, clock
+from wangge.core import audit, clock, generations
 from wangge.core.models import User
 from wangge.notifications.exceptions import DeliveryNotFailed, NotAllowed, WebhookInvalid
 from wangge.notifications.models import (
@@ -300,6 +300,18 @@ def retry_delivery(actor: User | None, delivery: WebhookDelivery) -> WebhookDeli
 # --- Webhook events ----------------------------------------------------------------------------
 
 
+# Active receivers, kept by each process and checked against this generation at every event
+# (every Webhook save or delete changes it: NotificationsConfig.ready).
+WEBHOOK_GENERATION = "webhooks"
+
+
+def _active_receivers() -> tuple[Webhook, ...]:
+    return tuple(Webhook.objects.filter(is_active=True).only("pk", "event_kinds"))
+
+
+_RECEIVERS = generations.ProcessCache(WEBHOOK_GENERATION, _active_receivers)
+
+
 def enqueue_webhook_event(event_kind: str, event_id: str, payload: dict[str, Any]) -> int:
     """Queue one delivery of an event per active webhook that wants its kind; return how many
     webhooks were addressed. Call it inside the transaction of the change (an outbox): the
@@ -309,18 +321,14 @@ def enqueue_webhook_event(event_kind: str, event_id: str, payload: dict[str, Any
         raise ValueError(f"an event kind has 1 to {EVENT_KIND_MAX_LENGTH} characters")
     if not event_id or len(event_id) > EVENT_ID_MAX_LENGTH:
         raise ValueError(f"an event id has 1 to {EVENT_ID_MAX_LENGTH} characters")
-    webhooks = [
-        webhook
-        for webhook in Webhook.objects.filter(is_active=True).only("pk", "event_kinds")
-        if webhook.wants(event_kind)
-    ]
+    webhooks = [webhook for webhook in _RECEIVERS.get() if webhook.wants(event_kind)]
     if not webhooks:
         return 0
     created_at = clock.now()
     WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(
-                webhook=webhook,
+                webhook_id=webhook.pk,
                 event_id=event_id,
                 event_kind=event_kind,
                 payload=payload,

@@ -8,16 +8,17 @@ org tree may change them.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils.translation import gettext as _
 
 from wangge.cases.exceptions import CategoryInvalid, NotAllowed
 from wangge.cases.models import STAGES, Category, CategoryKind, DeadlineUnit
-from wangge.core import audit
+from wangge.core import audit, generations
 from wangge.core.models import User
 from wangge.org.models import OrgUnit
 from wangge.org.permissions import scope_for
@@ -51,6 +52,42 @@ EDITABLE_FIELDS = frozenset(
 COPIED_FROM_PARENT = frozenset(
     EDITABLE_FIELDS - {"name", "parent", "is_grid_entry", "open311_attributes", "order"}
 )
+
+
+# The catalogue's data generation: every Category save or delete changes it (CasesConfig.ready).
+GENERATION = "categories"
+_COLUMNS = tuple(field.attname for field in Category._meta.concrete_fields)
+_CODE = _COLUMNS.index("code")
+_PK = _COLUMNS.index("id")
+
+
+def _read_catalogue() -> tuple[dict[str, tuple[Any, ...]], dict[int, tuple[Any, ...]]]:
+    rows = list(Category.objects.values_list(*_COLUMNS))
+    return {row[_CODE]: row for row in rows}, {row[_PK]: row for row in rows}
+
+
+_CATALOGUE = generations.ProcessCache(GENERATION, _read_catalogue)
+
+
+def _instance(row: tuple[Any, ...]) -> Category:
+    category = Category.from_db(DEFAULT_DB_ALIAS, _COLUMNS, row)
+    # The process's copy is shared: the instance gets its own copy of the one mutable field.
+    category.open311_attributes = copy.deepcopy(category.open311_attributes)
+    return category
+
+
+def find_category(code: str) -> Category | None:
+    """The category with this code (active or not) with its class attached, from the process's
+    copy of the catalogue (checked against its generation: one key read). A new instance each
+    call."""
+    by_code, by_pk = _CATALOGUE.get()
+    row = by_code.get(code)
+    if row is None:
+        return None
+    category = _instance(row)
+    if category.parent_id is not None:
+        category.parent = _instance(by_pk[category.parent_id])
+    return category
 
 
 def require_category_admin(actor: User | None) -> None:

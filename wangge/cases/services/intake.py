@@ -15,13 +15,15 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.cases.deadlines import stage_due_at
 from wangge.cases.exceptions import CaseInvalid, NotAllowed
-from wangge.cases.models import Case, Category, Channel, Stage, Urgency
+from wangge.cases.models import Case, CaseEvent, Category, Channel, Stage, Urgency
 from wangge.cases.permissions import CaseActor, Resident, creator_kinds_for, phone_index
+from wangge.cases.services.categories import find_category
 from wangge.cases.services.loop import (
     NOTE_MAX,
     ActionInput,
@@ -31,7 +33,7 @@ from wangge.cases.services.loop import (
     stage_warn_at,
 )
 from wangge.cases.workflow import CaseAction, CaseState, transition
-from wangge.core import clock
+from wangge.core import clock, generations
 from wangge.core.calendar import WorkingCalendar
 from wangge.core.masking import normalize_phone
 from wangge.core.models import User
@@ -77,6 +79,7 @@ class Report:
 class Intake:
     case: Case
     created: bool  # False: the intake key was seen before; this is the case it created
+    event: CaseEvent | None = None  # the new case's first event (None on a replay)
 
 
 def intake_key(client: str, key: str) -> str:
@@ -100,8 +103,8 @@ def report_case(
             return Intake(seen, created=False)
     action = CaseAction.SELF_RESOLVE if resolve_on_the_spot else CaseAction.REPORT
     try:
-        with transaction.atomic():
-            case = _file(actor, report, action, key)
+        with transaction.atomic(), generations.snapshot():
+            case, event = _file(actor, report, action, key)
     except IntegrityError:
         if key is None:
             raise
@@ -109,10 +112,12 @@ def report_case(
         if seen is None:
             raise
         return Intake(seen, created=False)
-    return Intake(case, created=True)
+    return Intake(case, created=True, event=event)
 
 
-def _file(actor: CaseActor, report: Report, action: CaseAction, key: str | None) -> Case:
+def _file(
+    actor: CaseActor, report: Report, action: CaseAction, key: str | None
+) -> tuple[Case, CaseEvent]:
     step_def = transition(action, None)
     category = _category(report.category)
     description = _text(report.description, "description", DESCRIPTION_MAX, required=True)
@@ -151,7 +156,7 @@ def _file(actor: CaseActor, report: Report, action: CaseAction, key: str | None)
             )
 
     now = clock.now()
-    calendar = WorkingCalendar(now)
+    calendar = WorkingCalendar()
     case = Case(
         number=next_case_number(now),
         state=CaseState.REPORTED,
@@ -189,8 +194,7 @@ def _file(actor: CaseActor, report: Report, action: CaseAction, key: str | None)
     given = ActionInput(note=note, attachments=attachments)
     step = Step(case=case, actor=actor, acted_as=acted_as, given=given, now=now)
     step.data.update(channel=channel, category=category.code, area=area.code)
-    finish_created(step, action, case.state)
-    return case
+    return case, finish_created(step, action, case.state)
 
 
 # --- numbering --------------------------------------------------------------------------------
@@ -218,15 +222,12 @@ def _category(code: str) -> Category:
     code = str(code or "").strip()
     if not code:
         raise CaseInvalid("category", _("Choose a category."))
-    # A NUL cannot be in any code (and PostgreSQL refuses to compare text holding one).
-    category = (
-        Category.objects.select_related("parent", "default_department")
-        .filter(code=code, is_active=True)
-        .first()
-        if "\x00" not in code
-        else None
-    )
-    if category is None or (category.parent is not None and not category.parent.is_active):
+    category = find_category(code)
+    if (
+        category is None
+        or not category.is_active
+        or (category.parent is not None and not category.parent.is_active)
+    ):
         raise CaseInvalid("category", _("Unknown category “%(code)s”.") % {"code": code[:32]})
     if category.is_top_level:
         raise CaseInvalid("category", _("Choose a subcategory, not a class."))
@@ -366,6 +367,11 @@ def _attribute_value(definition: dict[str, Any], value: Any) -> Any:
     return _text(value if isinstance(value, str) else str(value), field_name, 1000)
 
 
+def _units() -> QuerySet[OrgUnit]:
+    """Units without their outlines, which filing a case never reads (and which are large)."""
+    return OrgUnit.objects.defer("boundary")
+
+
 def _area(
     actor: CaseActor, lon: float | None, lat: float | None, grid_code: str
 ) -> tuple[OrgUnit, bool]:
@@ -376,7 +382,7 @@ def _area(
         code = str(grid_code).strip()
         # A NUL cannot be in any code (and PostgreSQL refuses to compare text holding one).
         grid = (
-            OrgUnit.objects.filter(code=code, kind=UnitKind.GRID, is_active=True).first()
+            _units().filter(code=code, kind=UnitKind.GRID, is_active=True).first()
             if "\x00" not in code
             else None
         )
@@ -386,7 +392,7 @@ def _area(
     if lon is not None and lat is not None:
         located = locate(lon, lat)
         if located is not None:
-            return OrgUnit.objects.get(pk=located.grid_id), False
+            return _units().get(pk=located.grid_id), False
     fallback = _fallback_area(actor)
     return fallback, fallback.kind != UnitKind.GRID
 
@@ -400,11 +406,12 @@ def _fallback_area(actor: CaseActor) -> OrgUnit:
             key=len,
         )
         if len(paths) == 1:
-            unit = OrgUnit.objects.filter(path=paths[0]).first()
+            unit = _units().filter(path=paths[0]).first()
             if unit is not None:
                 return unit
     root = (
-        OrgUnit.objects.filter(parent__isnull=True, is_active=True)
+        _units()
+        .filter(parent__isnull=True, is_active=True)
         .exclude(kind=UnitKind.DEPARTMENT)
         .order_by("path")
         .first()

@@ -53,7 +53,7 @@ from wangge.cases.workflow import (
     next_state,
     transition,
 )
-from wangge.core import audit, clock
+from wangge.core import audit, clock, generations
 from wangge.core.calendar import WorkingCalendar
 from wangge.core.models import User
 from wangge.org.models import Membership, OrgUnit
@@ -117,7 +117,7 @@ class Step:
     def calendar(self) -> WorkingCalendar:
         """One read of office hours and holidays for every deadline this step sets."""
         if self._calendar is None:
-            self._calendar = WorkingCalendar(self.now)
+            self._calendar = WorkingCalendar()
         return self._calendar
 
 
@@ -139,7 +139,7 @@ def perform(
     recorded at (default now; the deadline sweep passes the moment it judged lateness at)."""
     given = given or ActionInput()
     expected = case.version if expected_version is None else expected_version
-    with transaction.atomic():
+    with transaction.atomic(), generations.snapshot():
         # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to
         # `department`, and only the case row needs the lock.
         locked = (
