@@ -34,8 +34,9 @@ REPORT = {
     "reporter_name": "张三丰",
     "reporter_phone": "13812345678",
 }
-# Queries a list makes whatever its length: the session, the user, their memberships, the page.
-LIST_QUERIES = 4
+# Queries a list makes whatever its length: the session, the user, their memberships, the
+# units of their roles, the page's ids and then its cases.
+LIST_QUERIES = 6
 
 
 def logged_in(user) -> Client:
@@ -372,8 +373,8 @@ def test_my_work_costs_the_same_queries_whatever_its_length(
 
     with django_assert_max_num_queries(LIST_QUERIES):
         response = dispatcher.get(f"{API}/my/queue", {"tab": "to_accept", "limit": 100})
-    # The counts: one query per tab, after the session, the user and their memberships.
-    with django_assert_max_num_queries(LIST_QUERIES - 1 + len(Tab)):
+    # The counts: one query per tab, after the session, the user, their memberships and units.
+    with django_assert_max_num_queries(LIST_QUERIES - 2 + len(Tab)):
         counts = dispatcher.get(f"{API}/my/queue/counts").json()
 
     assert len(response.json()["items"]) == count

@@ -2,7 +2,7 @@
 
 Run with `make bench` (pytest tests/perf -s); `WANGGE_BENCH_CASES` changes the million. Each
 database gets a fresh site with the demo district (see `bench_server`); `queue_probe load`
-writes the cases in bulk and ANALYZEs, then `queue_probe measure` times the first page of every
+writes the cases in bulk and analyses them, then `queue_probe measure` times the first page of every
 tab of the demo's dispatcher, department handler and grid worker, and their `queue_counts`,
 200 times each after a warm-up. Prints p50/p99 per query, whether the target is met (p50 and
 p99 under 50 ms), and the plan of the slowest list. When a list misses the target, the indexes
@@ -131,7 +131,7 @@ def test_my_queue_with_a_million_cases(kind: str) -> None:
             f"{loaded['events']:,} events, beside the demo's {loaded['demo_cases']} cases; "
             f"loaded in {loaded['total_seconds']:.0f} s (drawing "
             f"{loaded['draw_seconds']:.0f} s, cases {loaded['cases_seconds']:.0f} s, then events, "
-            f"assignments, ANALYZE); {machine_note()}\n"
+            f"assignments, VACUUM/ANALYZE); {machine_note()}\n"
             f"  first page of 20 (as a page runs it: memberships read afresh), {REPETITIONS} runs "
             f"after {WARMUP} warm-up (fewer when slow: 5 s of warm-up, 20 s of runs); "
             "db ms: planning + execution of one EXPLAIN ANALYZE (PostgreSQL only)"

@@ -40,7 +40,7 @@ from wangge.cases.api_schemas import (
     upload_out,
     workflow_out,
 )
-from wangge.cases.exceptions import CaseInvalid, NotFound
+from wangge.cases.exceptions import NotFound
 from wangge.cases.models import Case
 from wangge.cases.permissions import get_attachment_for_user, get_case_for_user
 from wangge.cases.queries import (
@@ -48,11 +48,9 @@ from wangge.cases.queries import (
     Tab,
     active_categories,
     category_by_code,
-    my_queue,
-    my_tabs,
+    my_queue_page,
     page_of,
     queue_counts,
-    queue_page_of,
     search_cases,
 )
 from wangge.cases.services import Report, perform, report_case, store_attachment
@@ -290,11 +288,9 @@ class QueueQuery(Schema):
     url_name="my_queue",
 )
 def queue(request: HttpRequest, params: Query[QueueQuery]) -> dict[str, Any]:
-    tabs = my_tabs(request.user)
-    tab = params.tab or tabs[0]
-    if tab not in tabs:
-        raise CaseInvalid("tab", _("This is not one of your tabs."))
-    page = queue_page_of(my_queue(request.user, tab), params.cursor or None, params.limit)
+    tab, page = my_queue_page(
+        request.user, params.tab.value if params.tab else None, params.cursor or None, params.limit
+    )
     return {"tab": tab.value, **_page(page.items, page.next_cursor)}
 
 

@@ -10,6 +10,7 @@ user's reach is indistinguishable from one that does not exist.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
@@ -143,23 +144,31 @@ def visible_cases(user: User | AnonymousUser) -> QuerySet[Case]:
     if user.is_superuser:
         return cases
     condition = Q(reported_by=user)
-    department_roots: list[str] = []
-    for role, root in _memberships(user):
-        condition |= Q(area__path__descendant_of=root)
-        if role in (Role.DEPARTMENT_HANDLER, *_GRID_WORKER_ROLES):
-            department_roots.append(root)
+    memberships = _memberships(user)
+    # Unit ids as subqueries keep the case indexes usable (a join on paths does not, and
+    # leaves the planner guessing how many units a path prefix holds).
+    if memberships:
+        condition |= Q(area__in=_units_under(root for _role, root in memberships))
+    department_roots = [
+        root for role, root in memberships if role in (Role.DEPARTMENT_HANDLER, *_GRID_WORKER_ROLES)
+    ]
     if department_roots:
-        # Unit ids as subqueries keep the case indexes usable (a join on paths does not); lead
-        # assignments are the case's department already, so only assists are looked up.
-        units = Q(pk__in=[])
-        for root in sorted(set(department_roots)):
-            units |= Q(path__descendant_of=root)
-        unit_ids = OrgUnit.objects.filter(units).values("pk")
+        # Lead assignments are the case's department already, so only assists are looked up.
+        unit_ids = _units_under(department_roots)
         assisted = CaseAssignment.objects.filter(
             is_active=True, role=AssignmentRole.ASSIST, unit__in=unit_ids
         ).values("case_id")
         condition |= Q(department__in=unit_ids) | Q(pk__in=assisted)
     return cases.filter(condition)
+
+
+def _units_under(roots: Iterable[str]) -> QuerySet[OrgUnit]:
+    """The ids of every unit in the subtrees of `roots`, as a subquery to filter a case column
+    with `IN`."""
+    condition = Q(pk__in=[])
+    for root in sorted(set(roots)):
+        condition |= Q(path__descendant_of=root)
+    return OrgUnit.objects.filter(condition).values("pk")
 
 
 def get_case_for_user(user: User | AnonymousUser, number: str) -> Case:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -83,75 +83,120 @@ class Tab(models.TextChoices):
     SUPERVISED = "supervised", gettext_lazy("Supervised")
 
 
-def _roots(user: User | AnonymousUser, roles: Iterable[str]) -> list[str]:
-    wanted = set(roles)
-    return sorted({path for role, path in active_memberships(user) if role in wanted})
+# The tabs of dispatchers alone: what they hold, within the dispatcher's areas.
+_DISPATCHER_TABS: dict[str, Q] = {
+    Tab.TO_ACCEPT: Q(state=CaseState.REPORTED),
+    Tab.TO_DISPATCH: Q(state=CaseState.ACCEPTED),
+    Tab.TO_CLOSE: Q(state=CaseState.VERIFIED),
+    Tab.TO_RATE: Q(state=CaseState.CLOSED, rating="", master__isnull=True),
+    Tab.REQUESTS: Q(state=CaseState.HANDLING) & ~Q(pending_request=""),
+}
 
 
-def _under(field: str, roots: list[str]) -> Q:
-    condition = Q(pk__in=[])
-    for root in roots:
-        condition |= Q(**{f"{field}__path__descendant_of": root})
-    return condition
+# Up to this many units a condition lists their ids; above, a subquery (which the database
+# hashes once, where a long literal list is searched row by row).
+_LITERAL_UNITS_MAX = 64
 
 
-def _units_under(roots: list[str]) -> QuerySet[OrgUnit]:
-    """The ids of every unit in the subtrees of `roots`, as a subquery: filtering a case column
-    by `IN` this keeps the case index usable, where a join on the unit's path does not."""
-    condition = Q(pk__in=[])
-    for root in roots:
-        condition |= Q(path__descendant_of=root)
-    return OrgUnit.objects.filter(condition).values("pk")
+@dataclass(frozen=True)
+class _Units:
+    """The units in the subtrees of some roots, as a condition on a case's unit column. Few
+    units are listed by id, so the database uses the (area | department, state, due_at)
+    indexes: behind a subquery it cannot tell one grid from a whole district."""
+
+    roots: frozenset[str]
+    ids: tuple[int, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.ids)
+
+    def __or__(self, other: _Units) -> _Units:
+        return _Units(self.roots | other.roots, tuple(sorted({*self.ids, *other.ids})))
+
+    def condition(self, field: str) -> Q:
+        if len(self.ids) <= _LITERAL_UNITS_MAX:
+            return Q(**{f"{field}__in": list(self.ids)})
+        within = Q(pk__in=[])
+        for root in sorted(self.roots):
+            within |= Q(path__descendant_of=root)
+        return Q(**{f"{field}__in": OrgUnit.objects.filter(within).values("pk")})
 
 
-def _tab_condition(user: User | AnonymousUser, tab: str) -> Q | None:
-    """The condition of one tab for `user`, or None when the user has no part in it."""
-    if user.is_superuser:
-        dispatch_roots: list[str] | None = None
-    else:
-        dispatch_roots = _roots(user, [Role.DISPATCHER])
-    dispatcher_area = Q() if dispatch_roots is None else _under("area", dispatch_roots)
-    has_dispatch = dispatch_roots is None or bool(dispatch_roots)
-    if tab == Tab.TO_ACCEPT:
-        return Q(state=CaseState.REPORTED) & dispatcher_area if has_dispatch else None
-    if tab == Tab.TO_DISPATCH:
-        return Q(state=CaseState.ACCEPTED) & dispatcher_area if has_dispatch else None
-    if tab == Tab.TO_CLOSE:
-        return Q(state=CaseState.VERIFIED) & dispatcher_area if has_dispatch else None
-    if tab == Tab.TO_RATE:
-        return (
-            Q(state=CaseState.CLOSED, rating="", master__isnull=True) & dispatcher_area
-            if has_dispatch
-            else None
+@dataclass(frozen=True)
+class _Reach:
+    """Where a user works, for the "my work" tabs (the units read once per call)."""
+
+    dispatch: _Units | None  # the dispatcher roles' units; None: everywhere (a superuser)
+    handle: _Units  # departments and grids of the handler and grid worker roles
+    grid: _Units  # grids of the grid worker roles
+    # Cases those departments assist on and have not finished their part of: listed, so the
+    # to-handle condition is two index reads (an OR with a subquery scans every open case).
+    assisting: tuple[int, ...]
+
+    @classmethod
+    def of(cls, user: User | AnonymousUser) -> _Reach:
+        roots: dict[str, set[str]] = {role: set() for role in Role.values}
+        for role, path in active_memberships(user):
+            roots[role].add(path)
+        grid_roots = set().union(*(roots[role] for role in _GRID_WORKER_ROLES))
+        handle_roots = roots[Role.DEPARTMENT_HANDLER] | grid_roots
+        wanted = roots[Role.DISPATCHER] | handle_roots
+        units: list[tuple[int, str]] = []
+        if wanted:
+            within = Q(pk__in=[])
+            for root in sorted(wanted):
+                within |= Q(path__descendant_of=root)
+            units = list(OrgUnit.objects.filter(within).values_list("pk", "path"))
+
+        def under(tops: set[str]) -> _Units:
+            ids = sorted(pk for pk, path in units if any(path.startswith(top) for top in tops))
+            return _Units(frozenset(tops), tuple(ids))
+
+        handle = under(handle_roots)
+        assisting = ()
+        if handle:
+            assisting = tuple(
+                CaseAssignment.objects.filter(
+                    handle.condition("unit"),
+                    is_active=True,
+                    role=AssignmentRole.ASSIST,
+                    finished_at__isnull=True,
+                )
+                .order_by("case_id")
+                .values_list("case_id", flat=True)
+                .distinct()
+            )
+        return cls(
+            dispatch=None if user.is_superuser else under(roots[Role.DISPATCHER]),
+            handle=handle,
+            grid=under(grid_roots),
+            assisting=assisting,
         )
-    if tab == Tab.REQUESTS:
-        return (
-            Q(state=CaseState.HANDLING) & ~Q(pending_request="") & dispatcher_area
-            if has_dispatch
-            else None
-        )
+
+    @property
+    def dispatches(self) -> bool:
+        return self.dispatch is None or bool(self.dispatch)
+
+    def dispatcher_area(self) -> Q:
+        return Q() if self.dispatch is None else self.dispatch.condition("area")
+
+
+def _tab_condition(reach: _Reach, tab: str) -> Q | None:
+    """The condition of one tab, or None when the user has no part in it."""
+    if tab in _DISPATCHER_TABS:
+        return _DISPATCHER_TABS[tab] & reach.dispatcher_area() if reach.dispatches else None
     if tab == Tab.TO_HANDLE:
-        handler_roots = _roots(user, [Role.DEPARTMENT_HANDLER, *_GRID_WORKER_ROLES])
-        if not handler_roots:
+        if not reach.handle:
             return None
-        assisted = CaseAssignment.objects.filter(
-            unit__in=_units_under(handler_roots),
-            is_active=True,
-            role=AssignmentRole.ASSIST,
-            finished_at__isnull=True,
-        ).values("case_id")
         return Q(state__in=[CaseState.DISPATCHED, CaseState.HANDLING]) & (
-            Q(department__in=_units_under(handler_roots)) | Q(pk__in=assisted)
+            reach.handle.condition("department") | Q(pk__in=reach.assisting)
         )
     if tab == Tab.TO_VERIFY:
-        grid_roots = _roots(user, _GRID_WORKER_ROLES)
-        if dispatch_roots is None:
+        if reach.dispatch is None:
             return Q(state=CaseState.HANDLED)
-        if not grid_roots and not dispatch_roots:
+        if not reach.grid and not reach.dispatch:
             return None
-        return Q(state=CaseState.HANDLED) & (
-            _under("area", grid_roots) | _under("area", dispatch_roots)
-        )
+        return Q(state=CaseState.HANDLED) & (reach.grid | reach.dispatch).condition("area")
     if tab == Tab.SUPERVISED:
         return None  # resolved in `my_queue`: any visible open case with a card
     raise ValueError(f"unknown tab: {tab}")
@@ -161,44 +206,61 @@ def my_queue(user: User | AnonymousUser, tab: str) -> QuerySet[Case]:
     """The cases of one "my work" tab, the most urgent first (earliest deadline)."""
     if tab not in Tab.values:
         raise ValueError(f"unknown tab: {tab}")
+    condition = None if tab == Tab.SUPERVISED else _tab_condition(_Reach.of(user), tab)
+    return _queue(user, tab, condition)
+
+
+def _queue(user: User | AnonymousUser, tab: str, condition: Q | None) -> QuerySet[Case]:
     if tab == Tab.SUPERVISED:
         cases = visible_cases(user).filter(
             supervision_level__gt=0, state__in=[s.value for s in OPEN_STATES]
         )
+    elif condition is None:
+        return Case.objects.none()
     else:
-        condition = _tab_condition(user, tab)
-        if condition is None:
-            return Case.objects.none()
         cases = Case.objects.filter(condition)
     return cases.select_related(*_CASE_RELATED).order_by(F("due_at").asc(nulls_last=True), "id")
 
 
+def my_queue_page(
+    user: User | AnonymousUser, tab: str | None, cursor: str | None, limit: int
+) -> tuple[Tab, Page]:
+    """One page of one of the user's tabs (their first when `tab` is None); CaseInvalid names
+    the tab when it is not one of theirs."""
+    tabs = _my_tab_conditions(user)
+    if tab is None:
+        chosen = next(iter(tabs))  # every user has the supervised tab
+    elif tab in tabs:
+        chosen = Tab(tab)
+    else:
+        raise CaseInvalid("tab", _("This is not one of your tabs."))
+    return chosen, queue_page_of(_queue(user, chosen, tabs[chosen]), cursor, limit)
+
+
 def my_tabs(user: User | AnonymousUser) -> list[Tab]:
     """The tabs `user` has a part in, in workflow order."""
-    tabs = [tab for tab in Tab if tab == Tab.SUPERVISED or _tab_condition(user, tab) is not None]
+    return list(_my_tab_conditions(user))
+
+
+def _my_tab_conditions(user: User | AnonymousUser) -> dict[Tab, Q | None]:
+    """The user's tabs in workflow order, each with its condition (None for the supervised
+    tab, which any user has)."""
+    reach = _Reach.of(user)
+    tabs: dict[Tab, Q | None] = {}
+    for tab in Tab:
+        condition = None if tab == Tab.SUPERVISED else _tab_condition(reach, tab)
+        if tab == Tab.SUPERVISED or condition is not None:
+            tabs[tab] = condition
     return tabs
 
 
 def queue_counts(user: User | AnonymousUser) -> dict[str, int]:
-    """How many cases each of the user's tabs holds: the role tabs in one aggregate query (one
-    pass over the open cases instead of one per tab), the supervised tab in its own."""
-    tabs = my_tabs(user)
-    conditions = {
-        tab: condition
-        for tab in tabs
-        if tab != Tab.SUPERVISED and (condition := _tab_condition(user, tab)) is not None
+    """How many cases each of the user's tabs holds: one count per tab. Each is a narrow index
+    scan; one aggregate over all tabs at once would read every open case of the area."""
+    return {
+        tab.value: _queue(user, tab, condition).order_by().count()
+        for tab, condition in _my_tab_conditions(user).items()
     }
-    counts: dict[str, int] = {}
-    if conditions:
-        either = Q(pk__in=[])
-        for condition in conditions.values():
-            either |= condition
-        counts = Case.objects.filter(either).aggregate(
-            **{tab.value: Count("pk", filter=condition) for tab, condition in conditions.items()}
-        )
-    if Tab.SUPERVISED in tabs:
-        counts[Tab.SUPERVISED.value] = my_queue(user, Tab.SUPERVISED).count()
-    return {tab.value: counts.get(tab.value, 0) for tab in tabs}
 
 
 @dataclass(frozen=True)
@@ -329,8 +391,15 @@ def queue_page_of(cases: QuerySet[Case], cursor: str | None, limit: int) -> Page
             cases = cases.filter(
                 Q(due_at__gt=due) | Q(due_at=due, pk__gt=pk) | Q(due_at__isnull=True)
             )
-    rows = list(cases.order_by(F("due_at").asc(nulls_last=True), "id")[: limit + 1])
-    return _page(rows, limit, "due_at")
+    # The page's ids first, from the narrow rows alone; then those cases with their related
+    # rows: joining before the top-N sort would join every case of the tab.
+    ids = list(
+        cases.order_by(F("due_at").asc(nulls_last=True), "id").values_list("pk", flat=True)[
+            : limit + 1
+        ]
+    )
+    found = cases.model.objects.select_related(*_CASE_RELATED).in_bulk(ids)
+    return _page([found[pk] for pk in ids], limit, "due_at")
 
 
 def timeline(case: Case) -> list[CaseEvent]:
