@@ -7,6 +7,7 @@ Defaults give the embedded setup: SQLite in WAL mode and a generated secret key,
 from __future__ import annotations
 
 import base64
+import ipaddress
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "wangge.org",
     "wangge.notifications",
     "wangge.cases",
+    "wangge.analytics",
     "wangge.open311",
     "wangge.demo",
 ]
@@ -81,6 +83,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "wangge.urls"
+# Covering indexes (INCLUDE) speed up counts on PostgreSQL; SQLite builds the same indexes
+# without the extra columns, which is all this warning says.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 WSGI_APPLICATION = "wangge.wsgi.application"
 
 TEMPLATES = [
@@ -145,7 +150,8 @@ AUTHENTICATION_BACKENDS = [
     "wangge.org.backends.RolePermissionBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+PUBLIC_HOME_URL = "/public/"  # the residents' pages, for visitors without an account
+LOGIN_REDIRECT_URL = "cases:my_work"  # everyone starts the day on what waits for them
 LOGOUT_REDIRECT_URL = "login"
 
 # Repeated failed logins lock the account name (from any address) and the address for a while.
@@ -219,6 +225,23 @@ WEBHOOK_MAX_ATTEMPTS = env_int("WANGGE_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
 CASE_ATTACHMENT_MAX_MB = env_int("WANGGE_CASE_ATTACHMENT_MAX_MB", 10, minimum=1)
 # Open311 GeoReport v2: the jurisdiction_id this server answers for (unset: any or none).
 OPEN311_JURISDICTION_ID = env_str("WANGGE_OPEN311_JURISDICTION_ID", "")
+
+# --- Pages for residents without an account (/public/) -----------------------------------------
+# The abuse guard instead of a captcha (wangge.core.ratelimit): reports per client address per
+# hour and per phone per day, and case lookups per address per hour (against guessing numbers).
+PUBLIC_REPORTS_PER_IP_PER_HOUR = env_int("WANGGE_PUBLIC_REPORTS_PER_IP_PER_HOUR", 10, minimum=1)
+PUBLIC_REPORTS_PER_PHONE_PER_DAY = env_int("WANGGE_PUBLIC_REPORTS_PER_PHONE_PER_DAY", 5, minimum=1)
+PUBLIC_LOOKUPS_PER_IP_PER_HOUR = env_int("WANGGE_PUBLIC_LOOKUPS_PER_IP_PER_HOUR", 30, minimum=1)
+# Reverse proxies (addresses or networks) whose X-Forwarded-For names the client; unset, the
+# header is ignored and the client is REMOTE_ADDR (behind a proxy: every client the same one).
+TRUSTED_PROXIES = env_list("WANGGE_TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"WANGGE_TRUSTED_PROXIES: {_proxy!r} is not an address or network"
+        ) from None
 
 # --- The map ----------------------------------------------------------------------------------
 # With no tile URL, grids are drawn on a blank background (intranets usually have no tiles).

@@ -18,18 +18,13 @@ import pytest
 from django.test import Client
 
 from tests.cases.loop_helpers import DEPARTMENT, act, add_department, file_case, upload
+from tests.clients import logged_in
 from wangge.cases.models import Case, CaseEvent
 from wangge.cases.workflow import TRANSITIONS, CaseAction
 from wangge.core import clock
 
 API = "/api/v1"
 ASSISTING = "WJ440703"  # 卫健局, made here to assist
-
-
-def logged_in(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.cases.loop_helpers import IN_GRID_A, NOWHERE, file_case, photo_bytes
+from tests.clients import logged_in
 from wangge.cases.models import Attachment, Case, CaseEvent
 
 API = "/api/v1"
@@ -19,12 +20,6 @@ GOOD = {
     "lon": IN_GRID_A[0],
     "lat": IN_GRID_A[1],
 }
-
-
-def logged_in(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
 
 
 def named(response) -> list[Any]:

@@ -21,6 +21,7 @@ from tests.cases.loop_helpers import (
     photo_bytes,
     upload,
 )
+from tests.clients import logged_in
 from wangge.cases.models import Case, CaseEvent
 from wangge.cases.queries import Tab
 from wangge.cases.workflow import TRANSITIONS, CaseAction
@@ -37,12 +38,6 @@ REPORT = {
 # Queries a list makes whatever its length: the session, the user, their memberships, the
 # units of their roles, the page's ids and then its cases.
 LIST_QUERIES = 6
-
-
-def logged_in(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
 
 
 def numbers(response) -> list[str]:

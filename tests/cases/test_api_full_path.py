@@ -14,11 +14,11 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from tests.cases.loop_helpers import IN_GRID_A, photo_bytes
+from tests.clients import logged_in
+from wangge.analytics.figures import rates_of
 from wangge.cases.models import Case
-from wangge.cases.queries import three_rates
 from wangge.core.clock import frozen_at
 
 API = "/api/v1"
@@ -28,12 +28,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def at(day: int, hour: int, minute: int = 0) -> datetime:
     """A moment of March 2025, Beijing time."""
     return datetime(2025, 3, day, hour, minute, tzinfo=SHANGHAI)
-
-
-def logged_in(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
 
 
 def moment(text: str | None) -> datetime | None:
@@ -232,7 +226,7 @@ def test_a_declined_case_and_a_rated_one_make_the_three_rates(cast):
 
     # and half the cases were answered in time, every closed one was resolved, every rated
     # one satisfied
-    rates = three_rates(Case.objects.all())
+    rates = rates_of(Case.objects.all())
     assert (rates.reported, rates.responded_in_time) == (2, 1)
     assert rates.response_rate == 0.5
     assert rates.resolution_rate == 1.0

@@ -22,6 +22,7 @@ from tests.cases.loop_helpers import (
     file_case,
     upload,
 )
+from wangge.analytics.figures import rates_of
 from wangge.cases import queries
 from wangge.cases.exceptions import CaseInvalid, NotFound
 from wangge.cases.models import Case
@@ -34,7 +35,6 @@ from wangge.cases.queries import (
     page_of,
     queue_counts,
     search_cases,
-    three_rates,
     timeline,
 )
 from wangge.cases.services import update_loop_rules
@@ -391,7 +391,7 @@ def test_the_three_rates_of_a_known_set(cast):
     act(RESIDENT, on_time[0], "rate", rating="satisfied")
     act(RESIDENT, on_time[1], "rate", rating="basically_satisfied")
     act(RESIDENT, unexplained, "rate", rating="dissatisfied")
-    rates = three_rates(Case.objects.all())
+    rates = rates_of(Case.objects.all())
     # Reported: 3 closed, the declined one, the master, the late one and the unexplained one.
     assert rates.reported == 7
     assert rates.responded_in_time == 6  # all but the late one
@@ -404,7 +404,7 @@ def test_the_three_rates_of_a_known_set(cast):
 
 
 def test_the_rates_of_nothing_are_none(db):
-    rates = three_rates(Case.objects.all())
+    rates = rates_of(Case.objects.all())
     assert (rates.response_rate, rates.resolution_rate, rates.satisfaction_rate) == (
         None,
         None,

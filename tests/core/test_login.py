@@ -25,11 +25,12 @@ def test_password_is_stored_as_an_argon2_hash(account):
     assert account.check_password(PASSWORD)
 
 
-def test_a_user_logs_in_and_lands_on_the_workbench(client, account):
+def test_a_user_logs_in_and_lands_on_my_work(client, account):
     response = log_in(client, PASSWORD)
     assert response.status_code == 302
-    assert response["Location"] == "/"
-    assert client.get("/").status_code == 200
+    assert response["Location"] == "/cases/my/"
+    assert client.get("/cases/my/").status_code == 200
+    assert client.get("/").status_code == 200  # the workbench of every page they may open
 
 
 def test_a_wrong_password_shows_an_error_and_no_session(client, account):

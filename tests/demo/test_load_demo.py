@@ -237,7 +237,8 @@ def test_each_demo_account_logs_in_with_the_demo_password(demo, client, account)
         REMOTE_ADDR=f"10.9.0.{DEMO_ACCOUNTS.index(account) + 1}",
     )
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/cases/my/"
+    assert client.get("/cases/my/").status_code == 200
     assert client.get("/").status_code == 200
 
 

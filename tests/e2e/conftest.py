@@ -53,6 +53,8 @@ def _migration_data(transactional_db: None) -> None:
 
     shipped = importlib.import_module("wangge.org.migrations.0002_default_grid_kinds")
     shipped.add_default_kinds(apps, None)
+    categories = importlib.import_module("wangge.cases.migrations.0002_default_categories")
+    categories.add_default_categories(apps, None)
     MapVersion.objects.filter(pk=1).update(version=next(_map_versions))
 
 

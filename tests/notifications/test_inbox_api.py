@@ -5,15 +5,10 @@ from __future__ import annotations
 from django.test import Client
 
 from tests.cases.loop_helpers import act, file_case
+from tests.clients import logged_in
 from wangge.notifications.models import Notification
 
 API = "/api/v1"
-
-
-def logged_in(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
 
 
 def test_a_handler_reads_the_notice_of_a_case_dispatched_to_them(cast) -> None:

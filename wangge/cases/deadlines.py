@@ -7,13 +7,15 @@ Pure functions apart from the calendar's reads; callers pass the start moment, a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
 from django.utils import timezone
 
-from wangge.cases.models import STAGES, Category, DeadlineUnit
+from wangge.cases.models import STAGES, Case, Category, DeadlineUnit
 from wangge.core.calendar import DEFAULT_WARN_FRACTION, WorkingCalendar
 
 Stage = Literal["accept", "dispatch", "handle"]
@@ -78,3 +80,37 @@ def deadline_light(due_at: datetime | None, warn_at: datetime | None, now: datet
     if warn_at is not None and now >= warn_at:
         return "yellow"
     return "green"
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    """A case's current deadline as a page shows it: its light, and the working hours left
+    (negative: overdue by that many), or None when nothing is due."""
+
+    light: str  # "green", "yellow", "red", or "" when nothing is due
+    working_hours: float | None
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.light == "red"
+
+    @property
+    def hours_overdue(self) -> float:
+        return -self.working_hours if self.working_hours is not None and self.is_overdue else 0.0
+
+
+def time_left(
+    due: datetime | None, warn_at: datetime | None, now: datetime, calendar: WorkingCalendar
+) -> TimeLeft:
+    light = deadline_light(due, warn_at, now)
+    if due is None:
+        return TimeLeft(light, None)
+    if now <= due:
+        return TimeLeft(light, round(calendar.working_hours_between(now, due), 1))
+    return TimeLeft(light, -round(calendar.working_hours_between(due, now), 1))
+
+
+def times_left(cases: Iterable[Case], now: datetime) -> list[tuple[Case, TimeLeft]]:
+    """Each case with its time left, through one calendar for the whole list."""
+    calendar = WorkingCalendar()
+    return [(case, time_left(case.due_at, case.warn_at, now, calendar)) for case in cases]

@@ -290,6 +290,7 @@ class Case(models.Model):
             models.Index(fields=["reported_by", "state"], name="case_reported_by_idx"),
             models.Index(fields=["reporter_phone_index"], name="case_reporter_phone_idx"),
             models.Index(fields=["reported_at", "id"], name="case_reported_at_idx"),
+            models.Index(fields=["closed_at"], name="case_closed_at_idx"),  # closures by day
             models.Index(fields=["stage", "due_at"], name="case_stage_due_idx"),
             # Closed cases waiting for a call-back (most cases are closed and rated), and cases
             # with a request for more time: their tabs and counts. The area is included so a

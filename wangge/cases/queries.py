@@ -12,14 +12,14 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wangge.cases.exceptions import CaseInvalid
-from wangge.cases.models import AssignmentRole, Case, CaseAssignment, CaseEvent, Category, Rating
+from wangge.cases.models import AssignmentRole, Case, CaseAssignment, CaseEvent, Category
 from wangge.cases.permissions import visible_cases
 from wangge.cases.workflow import OPEN_STATES, CaseState
 from wangge.core import clock
@@ -402,45 +402,70 @@ def queue_page_of(cases: QuerySet[Case], cursor: str | None, limit: int) -> Page
     return _page([found[pk] for pk in ids], limit, "due_at")
 
 
+class CaseOrder(models.TextChoices):
+    """The orders the case list offers, each paged by its own keyset."""
+
+    NEWEST = "newest", gettext_lazy("Newest first")
+    OLDEST = "oldest", gettext_lazy("Oldest first")
+    DEADLINE = "deadline", gettext_lazy("Earliest deadline first")
+
+
+_ORDERINGS = {
+    CaseOrder.NEWEST: (F("reported_at").desc(), F("id").desc()),
+    CaseOrder.OLDEST: (F("reported_at").asc(), F("id").asc()),
+    CaseOrder.DEADLINE: (F("due_at").asc(nulls_last=True), F("id").asc()),
+}
+
+
+def in_order(cases: QuerySet[Case], order: str) -> QuerySet[Case]:
+    """`cases` in one of the list's orders, the way `sorted_page_of` pages them (an export
+    reads its rows in the order the page showed)."""
+    return cases.order_by(*_ORDERINGS[CaseOrder(order)])
+
+
+def oldest_page_of(cases: QuerySet[Case], cursor: str | None, limit: int) -> Page:
+    """One page of `cases`, oldest first, after `cursor`: `page_of` the other way round."""
+    if cursor:
+        moment, pk = _decode_cursor(cursor)
+        if moment is None:
+            raise CaseInvalid("cursor", _("The cursor is not valid; start again without it."))
+        cases = cases.filter(Q(reported_at__gt=moment) | Q(reported_at=moment, pk__gt=pk))
+    rows = list(in_order(cases, CaseOrder.OLDEST)[: limit + 1])
+    return _page(rows, limit, "reported_at")
+
+
+def sorted_page_of(cases: QuerySet[Case], order: str, cursor: str | None, limit: int) -> Page:
+    """One page of `cases` in `order` (a CaseOrder) after `cursor`, keyset-paged in each order:
+    by report time either way, or by deadline as the "my work" tabs are."""
+    order = CaseOrder(order)
+    if order == CaseOrder.OLDEST:
+        return oldest_page_of(cases, cursor, limit)
+    if order == CaseOrder.DEADLINE:
+        return queue_page_of(cases, cursor, limit)
+    return page_of(cases, cursor, limit)
+
+
+def count_up_to(cases: QuerySet[Case], limit: int) -> int:
+    """How many `cases` there are, counting no further than `limit`: a list says "more than
+    1,000" instead of counting a million rows for every page it shows."""
+    return cases.order_by().values("pk")[:limit].count()
+
+
 def timeline(case: Case) -> list[CaseEvent]:
     """The case's log in order, with actors and attachments (two queries)."""
     return list(case.events.select_related("actor").prefetch_related("attachments").order_by("seq"))
 
 
-@dataclass(frozen=True)
-class ThreeRates:
-    """The three rates of DESIGN.md over a set of cases; None where the base is zero."""
-
-    reported: int
-    responded_in_time: int
-    closed: int
-    resolved: int
-    rated: int
-    satisfied: int
-
-    @property
-    def response_rate(self) -> float | None:
-        return self.responded_in_time / self.reported if self.reported else None
-
-    @property
-    def resolution_rate(self) -> float | None:
-        return self.resolved / self.closed if self.closed else None
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        return self.satisfied / self.rated if self.rated else None
-
-
-def three_rates(cases: QuerySet[Case]) -> ThreeRates:
-    """响应率, 解决率, 满意率 of `cases` in one query. Merged duplicates are not counted: their
-    master carries the request."""
-    counted = cases.exclude(state=CaseState.MERGED)
-    figures = counted.aggregate(
-        reported=Count("pk"),
-        responded_in_time=Count("pk", filter=Q(responded_at__lte=F("accept_due_at"))),
-        closed=Count("pk", filter=Q(state=CaseState.CLOSED)),
-        resolved=Count("pk", filter=Q(state=CaseState.CLOSED, is_resolved=True)),
-        rated=Count("pk", filter=~Q(rating="")),
-        satisfied=Count("pk", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASICALLY_SATISFIED])),
+def overdue_cases(user: User | AnonymousUser, now: datetime) -> QuerySet[Case]:
+    """The visible open cases past their current deadline, the latest first in line."""
+    return (
+        visible_cases(user)
+        .filter(state__in=[state.value for state in OPEN_STATES], due_at__lt=now)
+        .select_related(*_CASE_RELATED)
+        .order_by("due_at", "id")
     )
-    return ThreeRates(**figures)
+
+
+def may_dispatch(user: User | AnonymousUser) -> bool:
+    """Whether `user` accepts and dispatches cases somewhere (the dispatch console is theirs)."""
+    return Tab.TO_DISPATCH in my_tabs(user)

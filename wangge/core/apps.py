@@ -8,6 +8,10 @@ class CoreConfig(AppConfig):
     name = "wangge.core"
     label = "core"
     verbose_name = _("Core")
+    # Counters of ended rate-limit windows (see ratelimit.py); hourly is soon enough.
+    periodic_jobs: tuple[tuple[str, float | None], ...] = (
+        ("wangge.core.ratelimit.sweep_rate_counters", 3600.0),
+    )
 
     def ready(self) -> None:
         from wangge.core import calendar, generations

@@ -17,4 +17,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
             "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
         },
         "debug": settings.DEBUG,
+        # Where the brand leads someone without an account: the residents' pages.
+        "public_home_url": settings.PUBLIC_HOME_URL,
     }

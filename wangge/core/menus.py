@@ -1,7 +1,8 @@
 """Entries that apps offer to the home workbench and the main menu.
 
 Core knows no app by name: each app config may define `home_entries(request)` and
-`nav_entries(request)`, and these functions collect them in INSTALLED_APPS order.
+`nav_entries(request)`, and these functions collect them by their `order` (default 100), then
+in INSTALLED_APPS order.
 """
 
 from __future__ import annotations
@@ -18,4 +19,4 @@ def app_entries(request: HttpRequest, hook: str) -> list[dict[str, Any]]:
         provider = getattr(config, hook, None)
         if provider is not None:
             entries.extend(provider(request))
-    return entries
+    return sorted(entries, key=lambda entry: entry.get("order", 100))

@@ -147,3 +147,27 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.token}"
+
+
+class RateCounter(models.Model):
+    """How often one key (a limit's name and a hashed address or phone) was counted in one fixed
+    window; see `wangge.core.ratelimit`. Rows of ended windows are swept by a periodic job."""
+
+    key = models.CharField(_("key"), max_length=100)
+    window_start = models.DateTimeField(_("window start"))
+    # When the window ends: the sweep deletes rows past it (windows differ in length per key).
+    expires_at = models.DateTimeField(_("expires at"))
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "window_start"], name="rate_counter_one_row_per_window"
+            )
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="rate_counter_expires_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window_start:%Y-%m-%d %H:%M}: {self.count}"

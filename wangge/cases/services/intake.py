@@ -288,6 +288,14 @@ def _location(lon: Any, lat: Any) -> tuple[float | None, float | None]:
     return _number(lon, "lon", -180, 180), _number(lat, "lat", -90, 90)
 
 
+def may_report(user: User) -> bool:
+    """Whether `user` holds a role that files cases from the field or the desk (the report
+    page's menu entry; where exactly they may report, intake decides per case)."""
+    if user.is_superuser:
+        return True
+    return any(role in _REPORTING_ROLES for role, _path in active_memberships(user))
+
+
 def _channel(actor: CaseActor, channel: str) -> str:
     if not channel:
         if actor is None:
