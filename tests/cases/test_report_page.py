@@ -168,6 +168,24 @@ def test_a_plain_form_post_files_the_case_in_the_grid_and_opens_it(client, cast)
     assert flashed(response) == [f"Case {case.number} was filed."]
 
 
+def test_a_resident_who_raised_it_is_kept_for_the_call_back_and_shown_masked(client, cast):
+    post(client, cast.grid_worker_a, reporter_name="陈阿姨", reporter_phone="138 1234 5678")
+    case = only_case()
+    assert case.reporter_name == "陈阿姨" and case.reporter_phone == "13812345678"
+    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert "138****5678" in page and "13812345678" not in page
+
+
+def test_a_bad_resident_phone_is_refused_next_to_it_and_what_was_typed_stays(client, cast):
+    response = post(client, cast.grid_worker_a, reporter_name="陈阿姨", reporter_phone="12")
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert error_next_to(page, "reporter_phone") == "Enter a phone number of 5 to 20 digits."
+    assert value_of(page, "id_reporter_name") == "陈阿姨"
+    assert value_of(page, "id_reporter_phone") == "12"
+    assert not Case.objects.exists()
+
+
 def test_photos_sent_as_files_without_the_script_are_kept_with_the_case(client, cast):
     photo = SimpleUploadedFile("IMG_0001.jpg", photo_bytes(), content_type="image/jpeg")
     response = post(client, cast.grid_worker_a, photos=[photo])

@@ -55,6 +55,8 @@ _PAGE_FIELDS = {
     "attachments": "photos",
     "photos": "photos",
     "note": "note",
+    "reporter_name": "reporter_name",
+    "reporter_phone": "reporter_phone",
 }
 
 
@@ -69,6 +71,9 @@ class Typed:
     address: str = ""
     resolve: bool = False
     note: str = ""
+    # The resident who raised it with the grid worker, when there is one (for the call-back).
+    reporter_name: str = ""
+    reporter_phone: str = ""
     attachments: list[str] = field(default_factory=list)
     attributes: dict[str, Any] = field(default_factory=dict)  # by input name
     idempotency_key: str = ""
@@ -85,6 +90,8 @@ class Typed:
             address=post.get("address", ""),
             resolve=post.get("resolve_on_the_spot") in ("on", "true", "1"),
             note=post.get("note", ""),
+            reporter_name=post.get("reporter_name", ""),
+            reporter_phone=post.get("reporter_phone", "").strip(),
             attachments=_uids(post.getlist("attachments")),
             attributes={
                 name: post.getlist(name) if len(post.getlist(name)) > 1 else post.get(name, "")
@@ -102,6 +109,8 @@ class Typed:
             lat=self.lat or None,
             address=self.address,
             note=self.note if self.resolve else "",
+            reporter_name=self.reporter_name,
+            reporter_phone=self.reporter_phone,
             attachments=list(self.attachments),
             attributes=self._attributes_of(categories.get(self.category)),
         )

@@ -579,6 +579,8 @@
       address: byId("id_address").value,
       resolve: resolveBox.checked,
       note: byId("id_note").value,
+      reporterName: byId("id_reporter_name").value,
+      reporterPhone: byId("id_reporter_phone").value,
       attachments: photoItems().map(function (item) { return item.getAttribute("data-uid"); })
         .filter(Boolean),
       attributes: {}
@@ -615,7 +617,7 @@
     if (!values) { return false; }
     // A position alone is no draft: it is found again in a moment.
     var typed = values.category || values.description || values.address || values.note ||
-      (values.attachments || []).length;
+      values.reporterName || values.reporterPhone || (values.attachments || []).length;
     if (!typed) { return false; }
     if (values.key) { keyInput.value = values.key; }
     radios.forEach(function (radio) { radio.checked = radio.value === values.category; });
@@ -624,6 +626,8 @@
     latInput.value = values.lat || "";
     byId("id_address").value = values.address || "";
     byId("id_note").value = values.note || "";
+    byId("id_reporter_name").value = values.reporterName || "";
+    byId("id_reporter_phone").value = values.reporterPhone || "";
     resolveBox.checked = Boolean(values.resolve);
     Object.keys(values.attributes || {}).forEach(function (name) {
       var value = values.attributes[name];
