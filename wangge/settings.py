@@ -195,6 +195,7 @@ STATICFILES_DIRS = [
         "htmx": "htmx.org/dist",
         "leaflet": "leaflet/dist",
         "echarts": "echarts/dist",
+        "markercluster": "leaflet.markercluster/dist",
     }.items()
     if (NODE_MODULES_DIR / path).is_dir()
 ]

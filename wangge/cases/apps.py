@@ -28,8 +28,9 @@ class CasesConfig(AppConfig):
 
     def home_entries(self, request: HttpRequest) -> list[dict[str, object]]:
         """Cards for the home workbench: {url, title, description, order}."""
-        from wangge.cases.queries import may_dispatch
+        from wangge.cases.queries import may_dispatch, may_use_case_map
         from wangge.cases.services.intake import may_report
+        from wangge.cases.views.categories import may_manage_categories
 
         user = request.user
         if not user.is_authenticated:
@@ -68,6 +69,28 @@ class CasesConfig(AppConfig):
                 "order": 2,
             }
         )
+        if may_use_case_map(user):
+            entries.append(
+                {
+                    "url": reverse("cases:map"),
+                    "title": gettext("Case map"),
+                    "description": gettext(
+                        "Grids coloured by their open or overdue cases; tap one for its cases."
+                    ),
+                    "order": 2,
+                }
+            )
+        if may_manage_categories(user):
+            entries.append(
+                {
+                    "url": reverse("cases:categories"),
+                    "title": gettext("Categories"),
+                    "description": gettext(
+                        "Categories of cases, their deadlines and supervision ladder."
+                    ),
+                    "order": 20,
+                }
+            )
         return entries
 
     def nav_entries(self, request: HttpRequest) -> list[dict[str, object]]:

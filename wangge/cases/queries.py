@@ -26,7 +26,7 @@ from wangge.core import clock
 from wangge.core.models import User
 from wangge.org.models import OrgUnit
 from wangge.org.permissions import active_memberships
-from wangge.org.roles import Role
+from wangge.org.roles import ROLE_UNIT_KINDS, Role, UnitKind
 
 _GRID_WORKER_ROLES = (Role.GRID_WORKER, Role.PART_TIME_GRID_WORKER)
 
@@ -469,3 +469,88 @@ def overdue_cases(user: User | AnonymousUser, now: datetime) -> QuerySet[Case]:
 def may_dispatch(user: User | AnonymousUser) -> bool:
     """Whether `user` accepts and dispatches cases somewhere (the dispatch console is theirs)."""
     return Tab.TO_DISPATCH in my_tabs(user)
+
+
+# --- the case map ------------------------------------------------------------------------------
+
+_OPEN_STATE_VALUES = sorted(state.value for state in OPEN_STATES)
+
+
+@dataclass(frozen=True)
+class AreaCounts:
+    """The visible open cases of one unit, and how many of them are past their deadline."""
+
+    open: int
+    overdue: int
+
+
+def _open_visible(user: User | AnonymousUser, within: OrgUnit | None) -> QuerySet[Case]:
+    cases = visible_cases(user).filter(state__in=_OPEN_STATE_VALUES)
+    if within is not None:
+        # Unit ids as a subquery, as `visible_cases` does: the (area, state, due_at) index stays
+        # usable, where a join on the path would read every open case first.
+        below = OrgUnit.objects.filter(path__descendant_of=within.path).values("pk")
+        cases = cases.filter(area__in=below)
+    return cases
+
+
+def open_counts_by_area(
+    user: User | AnonymousUser, now: datetime, within: OrgUnit | None = None
+) -> dict[str, AreaCounts]:
+    """The visible open cases of each unit (of `within`'s subtree), and how many are overdue
+    at `now`, by the unit's code: one grouped query, whatever the number of cases."""
+    rows = (
+        _open_visible(user, within)
+        .order_by()
+        .values("area__code")
+        .annotate(
+            open=models.Count("pk"),
+            overdue=models.Count("pk", filter=Q(due_at__lt=now)),
+        )
+    )
+    return {row["area__code"]: AreaCounts(row["open"], row["overdue"]) for row in rows}
+
+
+@dataclass(frozen=True)
+class CaseOnMap:
+    """The few columns of a case that a map shows."""
+
+    number: str
+    title: str
+    state: str
+    due_at: datetime | None
+    warn_at: datetime | None
+    lon: float | None
+    lat: float | None
+
+
+def most_urgent_open_cases(
+    user: User | AnonymousUser,
+    limit: int,
+    *,
+    within: OrgUnit | None = None,
+    located: bool = False,
+) -> list[CaseOnMap]:
+    """Up to `limit` visible open cases (of `within`'s subtree; only those with a place when
+    `located`), the earliest deadline first, cases with none last: one query of a few
+    columns."""
+    cases = _open_visible(user, within)
+    if located:
+        cases = cases.filter(lon__isnull=False, lat__isnull=False)
+    rows = cases.order_by(F("due_at").asc(nulls_last=True), "id").values_list(
+        "number", "title", "state", "due_at", "warn_at", "lon", "lat"
+    )[:limit]
+    return [CaseOnMap(*row) for row in rows]
+
+
+def may_use_case_map(user: User | AnonymousUser) -> bool:
+    """Whether `user` holds a role whose area has grids, for the menu: read from the memberships
+    a request reads anyway (no query; a grid or an area above one, not a department alone)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return any(
+        ROLE_UNIT_KINDS.get(role, frozenset()) - {UnitKind.DEPARTMENT}
+        for role, _path in active_memberships(user)
+    )

@@ -49,6 +49,14 @@ class OrgConfig(AppConfig):
                     ),
                 }
             )
+        if not scope_for(request.user, Capability.MANAGE_MEMBERS).is_empty:
+            entries.append(
+                {
+                    "url": reverse("org:people_home"),
+                    "title": _("Accounts and roles"),
+                    "description": _("Who holds which role where: create accounts, grant roles."),
+                }
+            )
         return entries
 
     def nav_entries(self, request: HttpRequest) -> list[dict[str, object]]:

@@ -20,23 +20,12 @@
   var grids = L.featureGroup().addTo(map);
   var selected = null;
   var marker = null;
-  var statusTimer = null;
   var colourOf = function () { return "#6b7280"; };
 
   // --- Status line -----------------------------------------------------------------------
-  function showStatus(text, lingerMs) {
-    window.clearTimeout(statusTimer);
-    statusBox.textContent = text;
-    statusBox.hidden = false;
-    if (lingerMs) {
-      statusTimer = window.setTimeout(function () { statusBox.hidden = true; }, lingerMs);
-    }
-  }
-
-  function hideStatus() {
-    window.clearTimeout(statusTimer);
-    statusBox.hidden = true;
-  }
+  var status = maps.statusLine(statusBox);
+  var showStatus = status.show;
+  var hideStatus = status.hide;
 
   // --- The panel -------------------------------------------------------------------------
   function field(name) { return panel.querySelector('[data-field="' + name + '"]'); }

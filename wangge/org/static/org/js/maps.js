@@ -69,6 +69,26 @@
     return span;
   }
 
+  /* A status line over a map: show(text, lingerMs) shows it (for lingerMs, or until hidden),
+   * hide() hides it. */
+  function statusLine(box) {
+    var timer = null;
+    return {
+      show: function (text, lingerMs) {
+        window.clearTimeout(timer);
+        box.textContent = text;
+        box.hidden = false;
+        if (lingerMs) {
+          timer = window.setTimeout(function () { box.hidden = true; }, lingerMs);
+        }
+      },
+      hide: function () {
+        window.clearTimeout(timer);
+        box.hidden = true;
+      }
+    };
+  }
+
   function unitUrl(template, code) {
     return template.replace("__code__", encodeURIComponent(code));
   }
@@ -82,6 +102,7 @@
     highlightStyle: highlightStyle,
     getJSON: getJSON,
     textNode: textNode,
+    statusLine: statusLine,
     unitUrl: unitUrl
   };
 })();
