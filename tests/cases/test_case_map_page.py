@@ -317,5 +317,6 @@ def test_the_data_takes_the_same_queries_whatever_the_number_of_cases(cast, pers
 
     assert queries_for(client) == few
     assert queries_for(client, grid=cast.tree.grid_a.code) == few_grid
-    # The session, the user, the memberships, the grids, their workers, the counts, the markers.
-    assert few <= 8
+    # The session, the user, the memberships, the grids, their workers, whether the user's units
+    # span the whole tree, the counts, the markers.
+    assert few <= 9

@@ -493,3 +493,28 @@ def test_a_tab_holds_the_same_cases_whether_its_units_are_listed_or_looked_up(ca
     looked_up = {user.username: tabs_of(user) for user in users}
     assert looked_up == listed
     assert all(any(numbers for numbers in tabs.values()) for tabs in listed.values())
+
+
+def test_a_role_at_the_top_sees_every_case_but_only_while_the_tree_has_one_top(cast):
+    from wangge.org.roles import UnitKind
+    from wangge.org.services import create_unit
+
+    mine = file_case(cast.grid_worker_a)
+    assert set(visible_cases(cast.dispatcher)) == {mine}  # the district's dispatcher
+    # A second district beside it, with a grid and a case of its own.
+    other = create_unit(
+        None, code="440704000000", name="江海区", kind=UnitKind.DISTRICT, parent=None
+    )
+    town = create_unit(
+        None, code="440704001000", name="江南街道", kind=UnitKind.SUBDISTRICT, parent=other
+    )
+    community = create_unit(
+        None, code="440704001001", name="江南社区", kind=UnitKind.COMMUNITY, parent=town
+    )
+    grid = create_unit(
+        None, code="440704001001001", name="江南社区第1网格", kind=UnitKind.GRID, parent=community
+    )
+    theirs = file_case(cast.dispatcher, at=None, grid=grid.code)
+    dispatcher = User.objects.get(pk=cast.dispatcher.pk)  # memberships read afresh
+    assert set(visible_cases(dispatcher)) == {mine, theirs}  # theirs: reported by them
+    assert theirs not in set(visible_cases(User.objects.get(pk=cast.leader.pk)))
