@@ -27,7 +27,7 @@ from wangge.core import clock
 from wangge.org.queries import visible_units
 from wangge.org.roles import UnitKind
 
-LIST_SIZE = 50
+LIST_SIZE = 20  # the rest of each list is one tap away (my work, the case list)
 BULK_MAX = 100
 
 
