@@ -29,8 +29,8 @@ class CasesConfig(AppConfig):
     def home_entries(self, request: HttpRequest) -> list[dict[str, object]]:
         """Cards for the home workbench: {url, title, description, order}."""
         from wangge.cases.queries import may_dispatch, may_use_case_map
+        from wangge.cases.services.categories import may_manage_categories
         from wangge.cases.services.intake import may_report
-        from wangge.cases.views.categories import may_manage_categories
 
         user = request.user
         if not user.is_authenticated:

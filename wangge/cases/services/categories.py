@@ -13,6 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils.translation import gettext as _
 
@@ -99,6 +100,18 @@ def require_category_admin(actor: User | None) -> None:
     roots = list(OrgUnit.objects.filter(parent__isnull=True).values_list("path", flat=True))
     if scope.is_empty or not roots or not all(scope.contains(path) for path in roots):
         raise NotAllowed(_("Only an administrator of the whole city may change categories."))
+
+
+def may_manage_categories(user: User | AnonymousUser) -> bool:
+    """Whether the category services will accept `user` (the menu entry and every page ask).
+    Nobody without MANAGE_ORG anywhere is asked the services' question, which reads the tree."""
+    if not user.is_authenticated or scope_for(user, Capability.MANAGE_ORG).is_empty:
+        return False
+    try:
+        require_category_admin(user)
+    except NotAllowed:
+        return False
+    return True
 
 
 # --- one cleaner per field ------------------------------------------------------------------

@@ -18,7 +18,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -36,23 +35,9 @@ from wangge.cases.category_forms import (
 from wangge.cases.exceptions import CategoryInvalid, NotAllowed
 from wangge.cases.models import STAGES, Category, DeadlineUnit
 from wangge.cases.services import create_category, set_category_active, update_category
-from wangge.cases.services.categories import require_category_admin
-from wangge.core.models import User
-from wangge.org.permissions import scope_for
+from wangge.cases.services.categories import may_manage_categories
 from wangge.org.queries import visible_units
-from wangge.org.roles import Capability, UnitKind
-
-
-def may_manage_categories(user: User | AnonymousUser) -> bool:
-    """Whether the category services will accept `user` (the menu entry and every page ask).
-    Nobody without MANAGE_ORG anywhere is asked the services' question, which reads the tree."""
-    if not user.is_authenticated or scope_for(user, Capability.MANAGE_ORG).is_empty:
-        return False
-    try:
-        require_category_admin(user)
-    except NotAllowed:
-        return False
-    return True
+from wangge.org.roles import UnitKind
 
 
 def _require_admin(request: HttpRequest) -> None:
