@@ -70,3 +70,21 @@ def get_unit_for_user(
     if not scope.contains(unit.path):
         raise NotFound(code)
     return unit
+
+
+def get_account_for_user(user: User | AnonymousUser, username: str) -> User:
+    """The active account of this name that `user` may give roles to: one holding no active
+    role yet, or one holding a role inside `user`'s MANAGE_MEMBERS scope; NotFound otherwise
+    (the same answer as for no such account)."""
+    person = User.objects.filter(username=username, is_active=True).first()
+    if person is None:
+        raise NotFound(username)
+    paths = list(
+        Membership.objects.filter(user=person, is_active=True, unit__is_active=True).values_list(
+            "unit__path", flat=True
+        )
+    )
+    scope = scope_for(user, Capability.MANAGE_MEMBERS)
+    if paths and not any(scope.contains(path) for path in paths):
+        raise NotFound(username)
+    return person

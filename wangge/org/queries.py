@@ -284,3 +284,16 @@ def scope_roots(scope: Scope) -> list[OrgUnit]:
     else:
         roots = OrgUnit.objects.filter(path__in=scope.paths)
     return list(roots.select_related("parent", "grid_kind").order_by("path"))
+
+
+def people_of(unit: OrgUnit) -> list[dict[str, Any]]:
+    """Accounts with an active role in the unit itself, each with those roles (one query)."""
+    people: dict[int, dict[str, Any]] = {}
+    for membership in (
+        Membership.objects.filter(unit=unit, is_active=True)
+        .select_related("user")
+        .order_by("user__full_name", "user__username", "role")
+    ):
+        person = people.setdefault(membership.user_id, {"user": membership.user, "memberships": []})
+        person["memberships"].append(membership)
+    return list(people.values())

@@ -23,12 +23,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from wangge.core.models import User
-from wangge.org.exceptions import InvalidUnit, NotAllowed
+from wangge.org.exceptions import InvalidUnit, NotAllowed, NotFound
 from wangge.org.forms import AccountForm, GrantRoleForm
 from wangge.org.models import Membership, OrgUnit
-from wangge.org.permissions import scope_for
-from wangge.org.queries import counts_below, scope_roots
+from wangge.org.permissions import get_account_for_user, scope_for
+from wangge.org.queries import counts_below, people_of, scope_roots
 from wangge.org.roles import Capability
 from wangge.org.services import create_account, grant_role, revoke_role
 from wangge.org.views.navigation import breadcrumbs, managed_unit, require_capability, unit_url
@@ -79,8 +78,9 @@ def people(request: HttpRequest, code: str) -> HttpResponse:
 
 def _grant(request: HttpRequest, unit: OrgUnit, form: GrantRoleForm) -> HttpResponse:
     username = form.cleaned_data["username"]
-    person = _account_in_reach(request, username)
-    if person is None:
+    try:
+        person = get_account_for_user(request.user, username)
+    except NotFound:
         form.add_error(
             "username", _("No account named %(name)s in your area.") % {"name": username}
         )
@@ -139,22 +139,6 @@ def _create_account(request: HttpRequest, unit: OrgUnit, form: AccountForm) -> b
     return True
 
 
-def _account_in_reach(request: HttpRequest, username: str) -> User | None:
-    """The active account of this name that the user may give roles to, or None."""
-    person = User.objects.filter(username=username, is_active=True).first()
-    if person is None:
-        return None
-    paths = list(
-        Membership.objects.filter(user=person, is_active=True, unit__is_active=True).values_list(
-            "unit__path", flat=True
-        )
-    )
-    scope = scope_for(request.user, Capability.MANAGE_MEMBERS)
-    if paths and not any(scope.contains(path) for path in paths):
-        return None
-    return person
-
-
 def may_create_accounts(request: HttpRequest) -> bool:
     """Whether `create_account` will accept this user: it asks for the whole tree."""
     return scope_for(request.user, Capability.MANAGE_MEMBERS).everything
@@ -175,23 +159,10 @@ def _page(
         "unit": unit,
         "breadcrumbs": breadcrumbs(request, unit),
         "current_url": unit_url(unit.code),
-        "people": _people_of(unit),
+        "people": people_of(unit),
         "child_rows": [{"unit": child, **counts[child.pk]} for child in children],
         "grant": grant,
         "account": account if may_create_accounts(request) else None,
         "failed": failed,
     }
     return render(request, "org/people.html", context, status=status)
-
-
-def _people_of(unit: OrgUnit) -> list[dict[str, Any]]:
-    """Accounts with an active role in the unit itself, each with those roles (one query)."""
-    people: dict[int, dict[str, Any]] = {}
-    for membership in (
-        Membership.objects.filter(unit=unit, is_active=True)
-        .select_related("user")
-        .order_by("user__full_name", "user__username", "role")
-    ):
-        person = people.setdefault(membership.user_id, {"user": membership.user, "memberships": []})
-        person["memberships"].append(membership)
-    return list(people.values())
