@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db import connection
 from django.db.models import CharField, Count, F, Func, Q, QuerySet, Value
@@ -153,7 +154,13 @@ def rates_of(cases: QuerySet[Case]) -> Rates:
 def dashboard(unit: OrgUnit, period: Period, now: datetime) -> Dashboard:
     everything = cases_of(unit)
     reported = _reported_in(everything, period)
-    by_state = dict(reported.values_list("state").annotate(n=Count("pk")).order_by())
+    # One grouped read by (area, state) gives the counts by state, the period's rates and the
+    # ranking: three figures from one pass over the period's cases.
+    groups = list(reported.values("area__path", "state").annotate(**_RATE_COUNTS).order_by())
+    by_state: Counter[str] = Counter()
+    for group in groups:
+        by_state[group["state"]] += group["reported"]
+    counted = [group for group in groups if group["state"] != CaseState.MERGED]
     open_states = [state.value for state in OPEN_STATES]
     open_now = everything.filter(state__in=open_states)
     reported_by_day = _by_day(reported, "reported_at", period)
@@ -177,15 +184,15 @@ def dashboard(unit: OrgUnit, period: Period, now: datetime) -> Dashboard:
     return Dashboard(
         unit=unit,
         period=period,
-        by_state=by_state,
-        rates=rates_of(reported),
+        by_state=dict(by_state),
+        rates=_sum(counted),
         previous=rates_of(_reported_in(everything, period.previous())),
         open_now=open_now.count(),
         overdue_now=open_now.filter(due_at__lt=now).count(),
         daily=daily,
         weekly=[(monday, pair[0], pair[1]) for monday, pair in weekly.items()],
         top_categories=top,
-        ranking=_ranking(unit, reported),
+        ranking=_ranking(unit, counted),
     )
 
 
@@ -207,27 +214,22 @@ def _by_day(cases: QuerySet[Case], moment: str, period: Period) -> Counter[date]
     )
 
 
-def _ranking(unit: OrgUnit, reported: QuerySet[Case]) -> list[UnitFigures]:
+def _sum(groups: list[dict[str, Any]]) -> Rates:
+    totals: Counter[str] = Counter()
+    for group in groups:
+        totals.update({name: group[name] for name in _RATE_COUNTS})
+    return Rates(**{name: totals[name] for name in _RATE_COUNTS})
+
+
+def _ranking(unit: OrgUnit, groups: list[dict[str, Any]]) -> list[UnitFigures]:
     """The units one level below `unit` (not departments), each with the rates of the cases in
-    its subtree: one grouped query by grid, rolled up by path."""
+    its subtree, rolled up by path from the period's groups by area (merged ones left out)."""
     children = list(
         OrgUnit.objects.filter(parent=unit, is_active=True).exclude(kind=UnitKind.DEPARTMENT)
     )
-    if not children:
-        return []
-    by_area = {
-        row["area__path"]: row
-        for row in reported.exclude(state=CaseState.MERGED)
-        .values("area__path")
-        .annotate(**_RATE_COUNTS)
-        .order_by()
-    }
-    ranking = []
-    for child in children:
-        totals = Counter()
-        for path, row in by_area.items():
-            if path.startswith(child.path):
-                totals.update({name: row[name] for name in _RATE_COUNTS})
-        ranking.append(UnitFigures(child, Rates(**{name: totals[name] for name in _RATE_COUNTS})))
+    ranking = [
+        UnitFigures(child, _sum([g for g in groups if g["area__path"].startswith(child.path)]))
+        for child in children
+    ]
     ranking.sort(key=lambda item: (-item.rates.reported, item.unit.code))
     return ranking
