@@ -299,19 +299,9 @@
     return { topLeft: topLeft, bottomRight: L.point(panel.offsetWidth + 36, 16) };
   }
 
-  /* Move the map only when the grid is not already in the uncovered part. */
+  /* Move the map only when the bounds are not already in the uncovered part. */
   function reveal(bounds, always) {
-    var padding = uncoveredPadding();
-    var size = map.getSize();
-    var topLeft = map.latLngToContainerPoint(bounds.getNorthWest());
-    var bottomRight = map.latLngToContainerPoint(bounds.getSouthEast());
-    var visible = topLeft.x >= padding.topLeft.x && topLeft.y >= padding.topLeft.y &&
-      bottomRight.x <= size.x - padding.bottomRight.x && bottomRight.y <= size.y - padding.bottomRight.y;
-    if (visible && !always) { return; }
-    map.fitBounds(bounds, {
-      paddingTopLeft: padding.topLeft, paddingBottomRight: padding.bottomRight,
-      maxZoom: always ? 16 : 17, animate: !always
-    });
+    maps.reveal(map, bounds, uncoveredPadding(), always);
   }
 
   function selectGrid(layer, fit) {

@@ -89,6 +89,22 @@
     };
   }
 
+  /* Fit `bounds` into the part of the map a panel leaves uncovered (`padding`: {topLeft,
+   * bottomRight} points), unless they are already inside it; `always` fits anyway, without an
+   * animation and with their neighbours in view (a page opened on one grid). */
+  function reveal(map, bounds, padding, always) {
+    var size = map.getSize();
+    var topLeft = map.latLngToContainerPoint(bounds.getNorthWest());
+    var bottomRight = map.latLngToContainerPoint(bounds.getSouthEast());
+    var visible = topLeft.x >= padding.topLeft.x && topLeft.y >= padding.topLeft.y &&
+      bottomRight.x <= size.x - padding.bottomRight.x && bottomRight.y <= size.y - padding.bottomRight.y;
+    if (visible && !always) { return; }
+    map.fitBounds(bounds, {
+      paddingTopLeft: padding.topLeft, paddingBottomRight: padding.bottomRight,
+      maxZoom: always ? 16 : 17, animate: !always
+    });
+  }
+
   function unitUrl(template, code) {
     return template.replace("__code__", encodeURIComponent(code));
   }
@@ -103,6 +119,7 @@
     getJSON: getJSON,
     textNode: textNode,
     statusLine: statusLine,
+    reveal: reveal,
     unitUrl: unitUrl
   };
 })();
