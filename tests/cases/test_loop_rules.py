@@ -64,7 +64,7 @@ def test_every_step_appends_one_event_recording_who_when_from_and_to(cast):
         "grid_worker",
         "dispatcher",
     ]
-    assert events[0].actor is None and events[0].actor_name == "Reporter"
+    assert events[0].actor is None and events[0].actor_label == "Reporter"
     assert events[3].actor == cast.department_handler
     assert events[4].note == "已更换灯泡"
     assert events[4].attachments.count() == 1
@@ -573,3 +573,18 @@ def test_text_with_nul_characters_or_of_the_wrong_type_is_refused(
     # PostgreSQL cannot hold a NUL character in text: it must be a refusal, not a crash.
     case = drive_to(cast, state)
     assert refused(cast.dispatcher, case, action, CaseInvalid, **given).field == field
+
+
+def test_the_reporter_and_the_system_are_named_in_the_reader_s_language(cast):
+    """Their label is not stored (it would keep the language of the request that wrote it)."""
+    from django.utils import translation
+
+    case = file_case(RESIDENT)
+    first = case.events.get(seq=1)
+    assert first.actor_name == "" and first.actor_kind == "reporter"
+    with translation.override("zh-hans"):
+        assert first.actor_label == "诉求人"
+    with translation.override("en"):
+        assert first.actor_label == "Reporter"
+    worker_case = file_case(cast.grid_worker_a)
+    assert worker_case.events.get(seq=1).actor_label == "网格员甲"

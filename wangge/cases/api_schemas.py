@@ -340,7 +340,7 @@ def _event(event: CaseEvent, files: list[Attachment]) -> dict[str, Any]:
         "action_label": label,
         "from_state": event.from_state,
         "to_state": event.to_state,
-        "actor_name": event.actor_name,
+        "actor_name": event.actor_label,
         "actor_kind": event.actor_kind,
         "note": event.note,
         "data": event.data,

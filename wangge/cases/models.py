@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wangge.cases.workflow import ActorKind
 from wangge.core.crypto import EncryptedTextField
 
 
@@ -342,6 +343,8 @@ class CaseEvent(models.Model):
     )
     # Which of the table's actor kinds the actor acted as (dispatcher, reporter, system, …).
     actor_kind = models.CharField(_("acting as"), max_length=24)
+    # The user's name as it was then; empty for the reporter and the system, whose label is
+    # translated when read (a stored label would keep the language of the request that wrote it).
     actor_name = models.CharField(_("by"), max_length=64, blank=True)
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -357,6 +360,16 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.action}"
+
+    @property
+    def actor_label(self) -> str:
+        """Who acted, as a page or the API shows it: the user's name, or what kind of actor."""
+        if self.actor_name:
+            return self.actor_name
+        try:
+            return str(ActorKind(self.actor_kind).label)
+        except ValueError:  # a kind since removed: show what was stored
+            return self.actor_kind
 
 
 def _attachment_path(attachment: Attachment, filename: str) -> str:

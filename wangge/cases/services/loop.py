@@ -269,10 +269,9 @@ def append_event(step: Step, action: str, from_state: str, to_state: str) -> Cas
 
 
 def _actor_name(actor: CaseActor) -> str:
-    if actor is None:
-        return _("System")
-    if isinstance(actor, Resident):
-        return _("Reporter")
+    """The user's name; nothing for the reporter and the system (CaseEvent.actor_label)."""
+    if actor is None or isinstance(actor, Resident):
+        return ""
     return actor.display_name[:64]
 
 

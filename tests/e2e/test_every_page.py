@@ -1,0 +1,205 @@
+"""Every page of the workbench, as the person who uses it, on a 375×667 phone and a 1440×900
+desktop: it answers 200 in Chinese, does not scroll sideways, labels every field, and (for the
+forms that take typing) shows a refused field's error in Chinese beside that field. Each page is
+saved as <test>-<viewport>-<page>.png so a person can look at it.
+
+The journeys (test_case_loop_journey, test_report_journey, …) check what the pages *do*; this
+one is the sweep that keeps every page fit for both screens as pages are added.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from tests.cases.loop_helpers import RESIDENT_PHONE, drive_to
+from tests.e2e.browser import DESKTOP, PHONE, assert_no_horizontal_scroll, give_password, log_in
+from wangge.cases.workflow import CaseState
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+# Fields that have no label: the JavaScript answers the names of those it finds.
+UNLABELLED_FIELDS = """() => [...document.querySelectorAll('input, select, textarea')]
+  .filter(el => !['hidden', 'submit', 'button', 'reset', 'image'].includes(el.type))
+  .filter(el => !el.closest('[aria-hidden=true]'))
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+               && !el.getAttribute('aria-labelledby') && !el.title)
+  .map(el => el.name || el.id || el.outerHTML.slice(0, 80))"""
+
+# Errors shown on the page that are not beside a field: the field's own container (the element
+# that also holds the field) must hold the error, or the field must name it in aria-describedby.
+STRAY_ERRORS = """() => [...document.querySelectorAll('.field-error')].filter(error => {
+  const described = document.querySelector(`[aria-describedby~="${error.id}"]`);
+  if (described) return false;
+  const box = error.parentElement;
+  return !(box && box.querySelector('input:not([type=hidden]), select, textarea'));
+}).map(error => error.textContent.trim())"""
+
+
+@dataclass(frozen=True)
+class Visit:
+    name: str
+    account: str  # a cast attribute; "" for a resident without an account
+    path: str
+    ready: str = ""  # a selector to wait for (maps and charts draw after load)
+
+
+def visits(cast: Any, open_number: str, handling_number: str) -> list[Visit]:
+    tree = cast.tree
+    return [
+        Visit("login", "", reverse("login")),
+        Visit("my-work-dispatcher", "dispatcher", reverse("cases:my_work")),
+        Visit("my-work-grid-worker", "grid_worker_a", reverse("cases:my_work")),
+        Visit("my-work-handler", "department_handler", reverse("cases:my_work")),
+        Visit("report", "grid_worker_a", reverse("cases:report"), "#report-map.leaflet-container"),
+        Visit("case-list", "dispatcher", reverse("cases:list")),
+        Visit("case-list-filtered", "dispatcher", reverse("cases:list") + "?overdue=yes&text=路灯"),
+        Visit("case-detail-to-accept", "dispatcher", reverse("cases:detail", args=[open_number])),
+        Visit(
+            "case-detail-handling",
+            "department_handler",
+            reverse("cases:detail", args=[handling_number]),
+        ),
+        Visit("dispatch-console", "dispatcher", reverse("cases:dispatch")),
+        Visit("case-map", "dispatcher", reverse("cases:map"), "#case-map path"),
+        Visit("dashboard", "leader", reverse("analytics:dashboard"), "#chart-daily svg"),
+        Visit("categories", "administrator", reverse("cases:categories")),
+        Visit("category-new", "administrator", reverse("cases:category_create")),
+        Visit("category-edit", "administrator", reverse("cases:category_edit", args=["C0104"])),
+        Visit("org-tree", "leader", reverse("org:tree")),
+        Visit("unit-district", "administrator", reverse("org:unit", args=[tree.district.code])),
+        Visit("unit-grid", "administrator", reverse("org:unit", args=[tree.grid_a.code])),
+        Visit("unit-new", "administrator", reverse("org:unit_new", args=[tree.community.code])),
+        Visit("unit-edit", "administrator", reverse("org:unit_edit", args=[tree.grid_a.code])),
+        Visit("unit-gaps", "administrator", reverse("org:unit_gaps", args=[tree.town.code])),
+        Visit("people", "administrator", reverse("org:people", args=[tree.community.code])),
+        Visit("people-home", "administrator", reverse("org:people_home")),
+        Visit("grid-map", "grid_worker_a", reverse("org:map"), "#grid-map path"),
+        Visit("grid-import", "administrator", reverse("org:grid_import")),
+        Visit("public-home", "", reverse("public:home")),
+        Visit("public-report", "", reverse("public:report")),
+        Visit("public-lookup", "", reverse("public:lookup")),
+    ]
+
+
+def check(page: Any) -> list[str]:
+    """What is wrong with the page now (nothing when it is fit)."""
+    faults = []
+    lang = page.evaluate("() => document.documentElement.lang")
+    if not lang.startswith("zh"):
+        faults.append(f"lang={lang!r}")
+    if not CJK.search(page.locator("h1").first.inner_text()):
+        faults.append("the heading is not Chinese")
+    try:
+        assert_no_horizontal_scroll(page)
+    except AssertionError as error:
+        faults.append(str(error))
+    if unlabelled := page.evaluate(UNLABELLED_FIELDS):
+        faults.append(f"fields without a label: {unlabelled}")
+    return faults
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
+def test_every_page_fits_the_screen_in_chinese(live_server, cast, open_page, screenshot, screen):
+    viewport = PHONE if screen == "phone" else DESKTOP
+    open_case = drive_to(cast, CaseState.REPORTED)
+    handling = drive_to(cast, CaseState.HANDLING)
+    drive_to(cast, CaseState.CLOSED)
+    drive_to(cast, CaseState.DISPATCHED)
+    drive_to(cast, CaseState.ACCEPTED)  # the dispatch console's list to dispatch
+    pages: dict[str, Any] = {}
+    faults: dict[str, list[str]] = {}
+    failed_loads: list[str] = []  # a stylesheet, script, icon or data request that failed
+    for visit in visits(cast, open_case.number, handling.number):
+        page = pages.get(visit.account)
+        if page is None:
+            page = pages[visit.account] = open_page(viewport)
+            page.on(
+                "response",
+                lambda answer: (
+                    answer.status >= 400
+                    and answer.url.startswith(live_server.url)
+                    and failed_loads.append(f"{answer.status} {answer.url}")
+                ),
+            )
+            if visit.account:
+                user = give_password(getattr(cast, visit.account))
+                log_in(page, live_server.url, user.username)
+        failed_loads.clear()
+        response = page.goto(f"{live_server.url}{visit.path}")
+        if response.status != 200:
+            faults[visit.name] = [f"HTTP {response.status}"]
+            continue
+        if visit.ready:
+            page.wait_for_selector(visit.ready, state="attached")
+        page.wait_for_load_state("networkidle")
+        found = check(page) + failed_loads
+        if found:
+            faults[visit.name] = found
+        screenshot(page, f"{screen}-{visit.name}")
+    assert not faults, faults
+
+
+def refused_form_errors(page: Any) -> list[str]:
+    errors = page.locator(".field-error").all_inner_texts()
+    assert errors, "no error is shown beside a field"
+    assert all(CJK.search(text) for text in errors), errors
+    assert not page.evaluate(STRAY_ERRORS)
+    assert_no_horizontal_scroll(page)
+    return errors
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
+def test_refused_forms_say_why_beside_the_field_in_chinese(
+    live_server, cast, open_page, screenshot, screen
+):
+    viewport = PHONE if screen == "phone" else DESKTOP
+    base = live_server.url
+
+    resident = open_page(viewport)
+    resident.goto(f"{base}{reverse('public:report')}")
+    resident.evaluate("() => document.querySelectorAll('[required]').forEach(f => f.required = 0)")
+    with resident.expect_navigation():
+        resident.locator("form button[type=submit].primary").click()
+    refused_form_errors(resident)
+    screenshot(resident, f"{screen}-public-report-refused")
+
+    resident.goto(f"{base}{reverse('public:lookup')}")
+    resident.fill("#id_number", "20261124000001")
+    resident.evaluate("() => document.querySelectorAll('[required]').forEach(f => f.required = 0)")
+    with resident.expect_navigation():
+        resident.locator("form button[type=submit].primary").click()
+    refused_form_errors(resident)
+    assert resident.locator("#id_number").input_value() == "20261124000001"  # kept
+    screenshot(resident, f"{screen}-public-lookup-refused")
+
+    admin = open_page(viewport)
+    log_in(admin, base, give_password(cast.administrator).username, reverse("cases:categories"))
+    admin.goto(f"{base}{reverse('cases:category_create')}")
+    admin.evaluate("() => document.querySelectorAll('[required]').forEach(f => f.required = 0)")
+    admin.fill("#id_name", "占道经营")
+    with admin.expect_navigation():
+        admin.locator("form button[type=submit].primary").click()
+    refused_form_errors(admin)
+    assert admin.locator("#id_name").input_value() == "占道经营"
+    screenshot(admin, f"{screen}-category-refused")
+
+    worker = open_page(viewport)
+    log_in(worker, base, give_password(cast.grid_worker_a).username)
+    number = drive_to(cast, CaseState.HANDLED).number
+    worker.goto(f"{base}{reverse('cases:detail', args=[number])}")
+    action = reverse("cases:action", args=[number, "fail_verification"])
+    failing = worker.locator(f"form[action='{action}']")
+    failing.locator("xpath=..").locator("summary").click()
+    failing.evaluate("form => form.querySelectorAll('[required]').forEach(f => f.required = 0)")
+    with worker.expect_navigation():
+        failing.locator("button[type=submit]").click()
+    refused_form_errors(worker)
+    screenshot(worker, f"{screen}-fail-verification-refused")
+    assert RESIDENT_PHONE not in worker.content()  # masked on the staff page too
