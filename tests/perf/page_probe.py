@@ -25,6 +25,7 @@ from django.urls import reverse  # noqa: E402
 
 from tests.perf.loadgen import percentile  # noqa: E402
 from wangge.cases.models import Case  # noqa: E402
+from wangge.core.heap import freeze_long_lived_objects  # noqa: E402
 from wangge.core.models import User  # noqa: E402
 
 BUDGET_SECONDS = 20  # per page
@@ -78,6 +79,7 @@ def timed(client: Client, url: str, repetitions: int) -> dict[str, Any]:
 
 
 def measure(repetitions: int) -> dict[str, Any]:
+    freeze_long_lived_objects()  # as wangge/wsgi.py does in every server process
     results = []
     clients: dict[str, Client] = {}
     for username, label, url in pages():
