@@ -36,6 +36,8 @@ demo: $(BIN)/.installed node_modules/.installed
 	$(BIN)/wangge collectstatic --no-input --verbosity 0
 	$(BIN)/wangge demo
 	@echo "Serving the demo on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@# The worker runs beside the server: deadline sweeps, webhooks, registry imports.
+	@$(BIN)/wangge worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn wangge.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
 
 check: $(BIN)/.installed

@@ -23,6 +23,7 @@ from wangge.core.models import User
 from wangge.notifications.api import router as notifications_router
 from wangge.org.api import router as org_router
 from wangge.org.exceptions import GeoJSONInvalid, InvalidUnit, NotAllowed, NotFound
+from wangge.people.api import router as people_router
 
 
 class ApiKeyAuth(APIKeyHeader):
@@ -52,6 +53,7 @@ api = NinjaAPI(
 api.add_router("/", org_router)
 api.add_router("/", cases_router)
 api.add_router("/", notifications_router)
+api.add_router("/", people_router)
 
 
 @api.exception_handler(NotFound)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "wangge.org",
     "wangge.notifications",
     "wangge.cases",
+    "wangge.people",
     "wangge.analytics",
     "wangge.open311",
     "wangge.demo",
@@ -226,6 +227,27 @@ WEBHOOK_MAX_ATTEMPTS = env_int("WANGGE_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
 CASE_ATTACHMENT_MAX_MB = env_int("WANGGE_CASE_ATTACHMENT_MAX_MB", 10, minimum=1)
 # Open311 GeoReport v2: the jurisdiction_id this server answers for (unset: any or none).
 OPEN311_JURISDICTION_ID = env_str("WANGGE_OPEN311_JURISDICTION_ID", "")
+
+# --- The person-house registry ----------------------------------------------------------------
+# The level at which a person's registered region is compared with where they live to call them
+# local or floating (流动人口): province, city, county or town (the division code's first 2, 4,
+# 6 or 9 digits).
+REGISTRATION_LEVEL = env_str("WANGGE_REGISTRATION_LEVEL", "county")
+if REGISTRATION_LEVEL not in {"province", "city", "county", "town"}:
+    raise ImproperlyConfigured(
+        f"WANGGE_REGISTRATION_LEVEL: {REGISTRATION_LEVEL!r} is not province, city, county or town"
+    )
+# A rented house with more residents per room than this is flagged (群租).
+RENTAL_RESIDENTS_PER_ROOM = env_float("WANGGE_RENTAL_RESIDENTS_PER_ROOM", 2.0, minimum=0.5)
+# Largest registry file the import page accepts, in MB; and how many days an import's error
+# sheet (which repeats the rows' personal data) is kept before the worker deletes it. The
+# uploaded file itself is deleted as soon as its import ends.
+PEOPLE_IMPORT_MAX_BYTES = env_int("WANGGE_PEOPLE_IMPORT_MAX_MB", 50, minimum=1) * 1024 * 1024
+PEOPLE_IMPORT_KEEP_DAYS = env_int("WANGGE_PEOPLE_IMPORT_KEEP_DAYS", 7, minimum=1)
+# Failed landlord sign-ins (house code + phone) per house code per day, against guessing phones.
+PUBLIC_LANDLORD_TRIES_PER_CODE_PER_DAY = env_int(
+    "WANGGE_PUBLIC_LANDLORD_TRIES_PER_CODE_PER_DAY", 10, minimum=1
+)
 
 # --- Pages for residents without an account (/public/) -----------------------------------------
 # The abuse guard instead of a captcha (wangge.core.ratelimit): reports per client address per

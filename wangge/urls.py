@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("org/", include("wangge.org.urls")),
     path("cases/", include("wangge.cases.urls")),
+    path("people/", include("wangge.people.urls")),
     path("public/", include("wangge.cases.public_urls")),
     path("analytics/", include("wangge.analytics.urls")),
     path("api/v1/", api.urls),

@@ -343,3 +343,18 @@ def test_the_demo_holds_cases_at_every_step_of_the_loop_once(demo) -> None:
     assert {"closed", "declined", "merged"} <= states
     assert load_demo().created_cases == 0
     assert Case.objects.count() == len(DEMO_CASES)
+
+
+def test_the_demo_grid_has_a_registry_to_work_in(demo):
+    from wangge.people.models import House, Person, Residence
+    from wangge.people.permissions import visible_persons
+    from wangge.people.services import crowded_rentals, visits_due
+
+    worker = User.objects.get(username="gridworker")
+    assert demo.registered_people == Person.objects.count() > 100
+    assert visible_persons(worker).count() == Person.objects.filter(grid__code=GRID_1).count()
+    registrations = set(Person.objects.values_list("registration", flat=True))
+    assert {"local", "floating"} <= registrations
+    assert crowded_rentals(House.objects.all()).exists()
+    assert Residence.objects.filter(moved_out__isnull=False).exists()  # a ledger to read
+    assert visits_due(worker)  # some elderly people are waiting for a visit

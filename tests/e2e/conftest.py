@@ -55,6 +55,8 @@ def _migration_data(transactional_db: None) -> None:
     shipped.add_default_kinds(apps, None)
     categories = importlib.import_module("wangge.cases.migrations.0002_default_categories")
     categories.add_default_categories(apps, None)
+    tags = importlib.import_module("wangge.people.migrations.0002_default_tag_kinds")
+    tags.add_default_tag_kinds(apps, None)
     MapVersion.objects.filter(pk=1).update(version=next(_map_versions))
 
 

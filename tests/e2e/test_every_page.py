@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -18,7 +19,9 @@ from django.urls import reverse
 
 from tests.cases.loop_helpers import RESIDENT_PHONE, drive_to
 from tests.e2e.browser import DESKTOP, PHONE, assert_no_horizontal_scroll, give_password, log_in
+from tests.people.helpers import house_in, person_in, tag_kind
 from wangge.cases.workflow import CaseState
+from wangge.people.services import OrganisationInput, give_tag, save_organisation
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -52,6 +55,12 @@ class Visit:
 
 def visits(cast: Any, open_number: str, handling_number: str) -> list[Visit]:
     tree = cast.tree
+    house = house_in(tree.grid_a, "302", use="rented", rooms=2)
+    person = person_in(tree.grid_a, "陈玉兰", house=house, relation="tenant")
+    give_tag(None, person, tag_kind(visit_every_days=7), since=date(2026, 1, 1))
+    shop = save_organisation(
+        None, tree.grid_a, OrganisationInput(name="石冲便民超市", kind="self_employed")
+    )
     return [
         Visit("login", "", reverse("login")),
         Visit("my-work-dispatcher", "dispatcher", reverse("cases:my_work")),
@@ -82,6 +91,33 @@ def visits(cast: Any, open_number: str, handling_number: str) -> list[Visit]:
         Visit("people-home", "administrator", reverse("org:people_home")),
         Visit("grid-map", "grid_worker_a", reverse("org:map"), "#grid-map path"),
         Visit("grid-import", "administrator", reverse("org:grid_import")),
+        Visit("registry", "grid_worker_a", reverse("people:home")),
+        Visit("registry-grid", "grid_worker_a", reverse("people:grid", args=[tree.grid_a.code])),
+        Visit("registry-house", "grid_worker_a", reverse("people:house", args=[house.pk])),
+        Visit("registry-person", "community_staff", reverse("people:person", args=[person.pk])),
+        Visit("visits-due", "grid_worker_a", reverse("people:visits_due")),
+        Visit("reveal-log", "leader", reverse("people:audit")),
+        Visit("house-notice", "grid_worker_a", reverse("people:house_notice", args=[house.pk])),
+        Visit(
+            "organisations",
+            "grid_worker_a",
+            reverse("people:organisations", args=[tree.grid_a.code]),
+        ),
+        Visit("organisation", "grid_worker_a", reverse("people:organisation", args=[shop.pk])),
+        Visit(
+            "organisation-new",
+            "grid_worker_a",
+            reverse("people:organisation_create", args=[tree.grid_a.code]),
+        ),
+        Visit("registry-import", "grid_worker_a", reverse("people:import")),
+        Visit("tag-kinds", "administrator", reverse("people:tag_kinds")),
+        Visit("tag-kind-new", "administrator", reverse("people:tag_kind_create")),
+        Visit(
+            "tag-kind-edit",
+            "administrator",
+            reverse("people:tag_kind_edit", args=["elderly_alone"]),
+        ),
+        Visit("landlord", "", reverse("people:landlord")),
         Visit("public-home", "", reverse("public:home")),
         Visit("public-report", "", reverse("public:report")),
         Visit("public-lookup", "", reverse("public:lookup")),

@@ -28,6 +28,7 @@ from functools import cache
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 from wangge.core import clock
 from wangge.core.crypto import blind_index
@@ -149,3 +150,13 @@ def client_ip(request: HttpRequest) -> str:
         if not _is_trusted(address):
             return _bucket(address, raw)
     return _bucket(remote, remote_raw)
+
+
+def try_again_in(seconds: int) -> str:
+    """ "Please try again in N minutes", for a page that refused a request over its limit."""
+    minutes = max(1, math.ceil(seconds / 60))
+    return ngettext(
+        "Please try again in %(minutes)d minute.",
+        "Please try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}

@@ -25,6 +25,7 @@ from wangge.demo.cases import load_demo_cases
 from wangge.demo.divisions import DISTRICT_CODE, Division, load_divisions
 from wangge.demo.geometry import DemoMap, generate_demo_map, geojson
 from wangge.demo.names import person_name
+from wangge.demo.people import load_demo_registry
 from wangge.org.models import GridKind, Membership, OrgUnit
 from wangge.org.roles import Role, UnitKind
 from wangge.org.services import (
@@ -156,6 +157,7 @@ class DemoLoad:
     granted_roles: int = 0
     linked_categories: int = 0
     created_cases: int = 0
+    registered_people: int = 0
     seconds: float = 0.0
 
     @property
@@ -167,6 +169,7 @@ class DemoLoad:
             or self.granted_roles
             or self.linked_categories
             or self.created_cases
+            or self.registered_people
         )
 
 
@@ -273,6 +276,7 @@ def load_demo() -> DemoLoad:
         _ensure_people(people, by_code, result)
         _ensure_default_departments(by_code, result)
         result.created_cases = load_demo_cases()
+        result.registered_people = load_demo_registry()
     result.seconds = time.perf_counter() - started
     return result
 

@@ -52,19 +52,40 @@ class Capability(models.TextChoices):
     VIEW_STAFF = "view_staff", _("See who works in a unit")
     MANAGE_ORG = "manage_org", _("Change org units and grid boundaries")
     MANAGE_MEMBERS = "manage_members", _("Manage accounts and their roles")
+    # The person-house registry (wangge.people).
+    VIEW_PEOPLE = "view_people", _("See the registry of houses and residents (masked)")
+    MANAGE_PEOPLE = "manage_people", _("Keep the registry of houses and residents")
+    REVEAL_PERSONAL_DATA = (
+        "reveal_personal_data",
+        _("Reveal a whole ID or phone number, with a reason"),
+    )
+    READ_AUDIT = "read_audit", _("Read who saw or changed personal data")
+    MANAGE_PERSON_TAGS = "manage_person_tags", _("Define the tags people are given")
 
 
 _EVERYONE = frozenset({Capability.VIEW_ORG, Capability.VIEW_STAFF})
+# Those who keep the registry where they work; dispatchers and departments have no need of it
+# (the least personal data each role needs, as PIPL asks).
+_REGISTRY_KEEPERS = frozenset(
+    {Capability.VIEW_PEOPLE, Capability.MANAGE_PEOPLE, Capability.REVEAL_PERSONAL_DATA}
+)
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.GRID_WORKER: _EVERYONE,
-    Role.PART_TIME_GRID_WORKER: _EVERYONE,
+    Role.GRID_WORKER: _EVERYONE | _REGISTRY_KEEPERS,
+    Role.PART_TIME_GRID_WORKER: _EVERYONE | _REGISTRY_KEEPERS,
     Role.BUILDING_VOLUNTEER: frozenset({Capability.VIEW_ORG}),
-    Role.COMMUNITY_STAFF: _EVERYONE,
+    Role.COMMUNITY_STAFF: _EVERYONE | _REGISTRY_KEEPERS,
     Role.DISPATCHER: _EVERYONE,
     Role.DEPARTMENT_HANDLER: frozenset({Capability.VIEW_ORG}),
-    Role.LEADER: _EVERYONE,
-    Role.ADMINISTRATOR: _EVERYONE | {Capability.MANAGE_ORG, Capability.MANAGE_MEMBERS},
+    Role.LEADER: _EVERYONE | {Capability.VIEW_PEOPLE, Capability.READ_AUDIT},
+    Role.ADMINISTRATOR: _EVERYONE
+    | _REGISTRY_KEEPERS
+    | {
+        Capability.MANAGE_ORG,
+        Capability.MANAGE_MEMBERS,
+        Capability.READ_AUDIT,
+        Capability.MANAGE_PERSON_TAGS,
+    },
 }
 
 # Where each role may be held: a grid worker belongs to a grid, a handler to a department.

@@ -1,6 +1,10 @@
 """My work (我的待办): the cases waiting for the user, one tab per kind of step, the most urgent
 first, each with its deadline light and the working hours left. The open tab and the counts
-refresh every minute through htmx without reloading the page."""
+refresh every minute through htmx without reloading the page.
+
+Other apps add their own waiting work below the cases (care visits due, canvass lists, …) as
+panels, through their app config's `work_panels(request)` hook (see `wangge.core.menus`): cases
+cannot import the apps built on it."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from wangge.cases.deadlines import times_left
 from wangge.cases.exceptions import CaseInvalid
 from wangge.cases.queries import Tab, my_queue_page, queue_counts
 from wangge.core import clock
+from wangge.core.menus import app_entries
 
 PAGE_SIZE = 20
 REFRESH_SECONDS = 60
@@ -39,6 +44,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
         context = _context(request, request.GET.get("tab") or None)
     except CaseInvalid:
         context = _context(request, None)  # a stale or mistyped tab: show the first one
+    context["panels"] = app_entries(request, "work_panels")
     return render(request, "cases/my_work.html", context)
 
 

@@ -31,7 +31,6 @@ passed and in the report's transaction; the files of a refused report are delete
 
 from __future__ import annotations
 
-import math
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -46,7 +45,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -113,19 +111,10 @@ class _OverLimit(Exception):
         self.seconds = seconds
 
 
-def _try_later(seconds: int) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
-    return ngettext(
-        "Please try again in %(minutes)d minute.",
-        "Please try again in %(minutes)d minutes.",
-        minutes,
-    ) % {"minutes": minutes}
-
-
 def _over_limit_response(
     request: HttpRequest, template: str, context: dict[str, Any], message: str, seconds: int
 ) -> HttpResponse:
-    context["form_error"] = f"{message} {_try_later(seconds)}"
+    context["form_error"] = f"{message} {ratelimit.try_again_in(seconds)}"
     response = render(request, template, context, status=429)
     response["Retry-After"] = str(seconds)
     return response

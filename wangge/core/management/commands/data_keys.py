@@ -9,6 +9,8 @@ from typing import Any
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wangge.core.crypto import EncryptedTextField, new_data_key, reencrypt
 
@@ -16,7 +18,9 @@ BATCH = 500
 
 
 class Command(BaseCommand):
-    help = "Make a data key, or re-encrypt personal data under the first key (rotation)."
+    help = gettext_lazy(
+        "Make a data key, or re-encrypt personal data under the first key (rotation)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("verb", choices=["new", "rotate"])
@@ -30,7 +34,9 @@ class Command(BaseCommand):
             names = [f.name for f in model._meta.fields if isinstance(f, EncryptedTextField)]
             if names:
                 total += self._rotate(model, names)
-        self.stdout.write(f"Re-encrypted {total} values under the first key.")
+        self.stdout.write(
+            _("Re-encrypted %(count)d values under the first key.") % {"count": total}
+        )
 
     def _rotate(self, model: Any, names: list[str]) -> int:
         table = model._meta.db_table

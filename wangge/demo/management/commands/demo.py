@@ -63,6 +63,11 @@ class Command(BaseCommand):
                 _("%(count)d demo cases filed and moved through the loop.")
                 % {"count": load.created_cases}
             )
+        if load.registered_people:
+            self.stdout.write(
+                _("%(count)d residents registered in the demo grid's houses.")
+                % {"count": load.registered_people}
+            )
         if load.restored_units:
             self.stdout.write(
                 _("Put back after being renamed or redrawn: %(codes)s")
