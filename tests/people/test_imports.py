@@ -174,6 +174,38 @@ def test_a_person_twice_in_one_file_is_one_person(tree):
     assert Residence.objects.filter(moved_out__isnull=True).count() == 2
 
 
+def test_the_later_row_of_a_person_twice_in_one_file_gives_the_phone(tree):
+    number = id_number()
+    rows = [
+        ledger_row(tree.grid_a, number=number, 民族="汉族"),
+        ledger_row(tree.grid_a, number=number, 手机号码="13900139000", 民族=""),
+    ]
+    result = import_registry(None, csv_bytes(rows))
+    assert result.counts["persons created"] == 1 and result.counts["residences kept"] == 1
+    person = Person.objects.get()
+    assert (person.phone, person.ethnicity) == ("13900139000", "汉族")
+    assert Person.objects.filter(phone_index=person.phone_index).exists()
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 2])
+def test_places_and_persons_are_found_again_in_later_chunks(tree, chunk_rows):
+    number = id_number()
+    rows = [
+        ledger_row(tree.grid_a, "陈玉兰", number=number),
+        ledger_row(tree.grid_a, "李伯", house="101"),
+        ledger_row(tree.grid_a, "陈玉兰", number=number, house="102", 与房屋关系="租户"),
+        ledger_row(tree.grid_a, "陈玉兰", number=number),  # already lives in 101
+        ledger_row(tree.grid_a, "黄芳", house="102"),
+    ]
+    result = import_registry(None, csv_bytes(rows), chunk_rows=chunk_rows)
+    assert result.is_complete and result.written == 5
+    assert (Compound.objects.count(), Building.objects.count(), House.objects.count()) == (1, 1, 2)
+    assert Person.objects.count() == 3
+    assert Residence.objects.filter(person__name="陈玉兰").count() == 2
+    assert Residence.objects.count() == 4
+    assert result.counts["houses created"] == 2 and result.counts["residences kept"] == 1
+
+
 def test_a_re_import_finds_a_person_registered_by_hand(tree):
     house = house_in(tree.grid_a)
     number = id_number()

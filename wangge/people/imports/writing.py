@@ -7,6 +7,12 @@ their document (one query per chunk), an update changes only the columns the row
 open residence of the same person in the same house is kept, not doubled. Compounds, buildings
 and houses a row names are found or created on first sight and remembered for the rest of the
 run. The import writes one audit entry for the whole file, not one per row.
+
+New houses, persons and residences, the bulk of a ledger, skip the ORM: their ids are drawn
+first, their document and phone numbers are encrypted as the model's fields would (`seal`), and
+the rows go to the database in `bulk`'s COPY on a second thread while the next chunk is checked.
+Compounds and buildings (a few per thousand rows) and updates of known persons and places go
+through the ORM as before.
 """
 
 from __future__ import annotations
@@ -118,6 +124,16 @@ class Places:
         # Places this run created: filling in their other columns is not "updating" them.
         self.created: set[tuple[type[Model], int]] = set()
         self._house_table = Table(House, _HOUSE_COLUMNS)
+        self._stamp = self._house_table.moment(now)
+        self._codes: list[str] = []
+
+    def draw_codes(self, rows: list[Row]) -> None:
+        """Draw the codes of the houses `rows` may create, ahead: drawing them (from the
+        system's random source) is the dearest part of making a house, and needs no database,
+        so it can go on while the chunk before is written."""
+        wanted = len({row.house_key for row in rows if row.is_valid} - {None})
+        while len(self._codes) < wanted:
+            self._codes.append(new_house_code())
 
     def forget_if_full(self) -> None:
         if len(self.compounds) + len(self.buildings) + len(self.houses) > _REMEMBERED:
@@ -202,16 +218,20 @@ class Places:
     def houses_of(self, rows: list[Row]) -> dict[int, tuple[int, int]]:
         """The house (id, grid id) of each row that names one, by row number; created when new
         with the row's floor, use and address."""
-        named = [(row, row.house_key) for row in rows if row.house_key]
+        named = [(row, key) for row in rows if (key := row.house_key)]
         self.buildings_of(
             {(row.grid.pk, compound, building) for row, (compound, building, _n) in named}
         )
+        buildings: dict[tuple[int, str, str], Building] = {}
         wanted: dict[tuple[int, str], tuple[Row, Building]] = {}
-        keyed: list[tuple[Row, tuple[int, str]]] = []
+        keyed: list[tuple[int, tuple[int, str]]] = []
         for row, (compound, name, number) in named:
-            building = self.building(row.grid.pk, compound, name)
+            place = (row.grid.pk, compound, name)
+            building = buildings.get(place)
+            if building is None:
+                building = buildings[place] = self.building(*place)
             key = (building.pk, number)
-            keyed.append((row, key))
+            keyed.append((row.number, key))
             if key not in wanted:
                 wanted[key] = (row, building)
         missing = wanted.keys() - self.houses.keys()
@@ -221,28 +241,28 @@ class Places:
         if missing:
             # Written with the chunk's persons, on the second thread; a house someone else
             # adds meanwhile makes the import fail rather than two houses of one number.
-            keys = sorted(missing, key=str)
-            ids = self._house_table.new_ids(len(keys))
-            houses = [self._new_house(pk, *wanted[key]) for pk, key in zip(ids, keys, strict=True)]
-            self.inserts.insert(self._house_table, houses, skip_taken=True)
-            for pk, key, house in zip(ids, keys, houses, strict=True):
-                self.houses[key] = (pk, house[1])
+            new = list(zip(self._house_table.new_ids(len(missing)), missing, strict=True))
+            for pk, key in new:
+                self.houses[key] = (pk, wanted[key][1].grid_id)
                 self.created.add((House, pk))
-            self.counts["houses created"] += len(keys)
-        return {row.number: self.houses[key] for row, key in keyed}
+            self.inserts.insert(
+                self._house_table, [self._new_house(pk, *wanted[key]) for pk, key in new]
+            )
+            self.counts["houses created"] += len(new)
+        return {number: self.houses[key] for number, key in keyed}
 
     def _new_house(self, pk: int, row: Row, building: Building) -> tuple[Any, ...]:
+        """The row of a new house (made on the writing thread: no database here)."""
         values = row.values.get("house") or row.values
         number = row.house_key[2]
         address = values.get("address") if "address" in row.given else ""
-        table = self._house_table
-        stamp = table.moment(self.now)
+        stamp = self._stamp
         return (
             pk,
             building.grid_id,
             building.pk,
             number,
-            new_house_code(),
+            self._codes.pop() if self._codes else new_house_code(),
             values.get("floor"),
             (address or f"{building.address or building} {number}")[:200],
             values.get("area_m2"),
@@ -284,10 +304,11 @@ class Writer:
 
     def seal(self, rows: list[Row]) -> None:
         """Encrypt the document and phone numbers of the valid rows of a persons sheet, as the
-        model would store them; done apart, so that it can overlap the writing of the chunk
-        before (it needs no database)."""
+        model would store them, and draw the codes of their houses: done apart, so that it can
+        overlap the writing of the chunk before (it needs no database)."""
         if self.checker.kind.name != "persons":
             return
+        self.places.draw_codes(rows)
         for row in rows:
             if row.is_valid:
                 values = row.values
@@ -425,10 +446,11 @@ class Writer:
         self._move_in(moves, ids, {person.pk for person in changed.values()})
 
     def _insert_persons(self, new: dict[str, tuple[dict[str, Any], OrgUnit]]) -> dict[str, int]:
-        """Queue the new persons for inserting; their ids by document index."""
+        """Queue the new persons for inserting; their ids by document index. The rows are made
+        on the writing thread, as they are sent (no database there)."""
         table, stamp = self._persons, self._stamp
         ids = dict(zip(new, table.new_ids(len(new)), strict=True))
-        rows = [
+        rows = (
             (
                 ids[index],
                 grid.pk,
@@ -450,7 +472,7 @@ class Writer:
                 stamp,
             )
             for index, (values, grid) in new.items()
-        ]
+        )
         self.inserts.insert(table, rows)
         return ids
 
@@ -474,21 +496,25 @@ class Writer:
                 self.counts["residences kept"] += 1
                 continue
             living.add((person, house))
-            residences.append(
+            residences.append((person, house, grid, row.values))
+        self.inserts.insert(
+            table,
+            (
                 (
                     person,
                     house,
                     grid,
-                    row.values["relation"],
-                    table.day(row.values["moved_in"]),
+                    values["relation"],
+                    table.day(values["moved_in"]),
                     "",
                     reporter,
                     IMPORT_SOURCE,
                     stamp,
                     stamp,
                 )
-            )
-        self.inserts.insert(table, residences)
+                for person, house, grid, values in residences
+            ),
+        )
         self.counts["residences created"] += len(residences)
 
 
