@@ -7,6 +7,10 @@ actual population (实有人口) as persons with residences, household registrat
 groups as tags, houses and places with their use. ID and phone numbers are encrypted at rest and
 found through blind indexes (`wangge.core.crypto`); nothing here is ever deleted by the app
 except an expired sensitive tag, whose removal is itself logged.
+
+A foreign key that a composite index or unique constraint already begins with has no index of
+its own (`db_index=False`): every index is kept up to date on each insert, and imports write
+millions of rows.
 """
 
 from __future__ import annotations
@@ -25,7 +29,11 @@ class Compound(models.Model):
     """A residential compound (小区) or a village group of houses, inside one grid."""
 
     grid = models.ForeignKey(
-        "org.OrgUnit", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="compounds"
+        "org.OrgUnit",
+        verbose_name=_("grid"),
+        on_delete=models.PROTECT,
+        related_name="compounds",
+        db_index=False,
     )
     name = models.CharField(_("name"), max_length=100)
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -110,10 +118,18 @@ class House(models.Model):
     notices (一户一码): with the landlord's phone it lets a landlord report tenant changes."""
 
     grid = models.ForeignKey(
-        "org.OrgUnit", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="houses"
+        "org.OrgUnit",
+        verbose_name=_("grid"),
+        on_delete=models.PROTECT,
+        related_name="houses",
+        db_index=False,
     )
     building = models.ForeignKey(
-        Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="houses"
+        Building,
+        verbose_name=_("building"),
+        on_delete=models.PROTECT,
+        related_name="houses",
+        db_index=False,
     )
     number = models.CharField(_("house number"), max_length=32)
     code = models.CharField(_("house code"), max_length=16, unique=True, default=new_house_code)
@@ -130,6 +146,7 @@ class House(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="houses_owned",
+        db_index=False,
     )
     # A rented house: who lets it (业主负责制: they report tenant changes) and how many rooms.
     landlord = models.ForeignKey(
@@ -139,6 +156,7 @@ class House(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="houses_let",
+        db_index=False,
     )
     rooms = models.PositiveSmallIntegerField(_("rooms"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
@@ -214,7 +232,11 @@ class Person(models.Model):
     worker sees the people of their own grid only."""
 
     grid = models.ForeignKey(
-        "org.OrgUnit", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="persons"
+        "org.OrgUnit",
+        verbose_name=_("grid"),
+        on_delete=models.PROTECT,
+        related_name="persons",
+        db_index=False,
     )
     name = models.CharField(_("name"), max_length=64)
     document_type = models.CharField(
@@ -278,10 +300,18 @@ class Residence(models.Model):
         Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="residences"
     )
     house = models.ForeignKey(
-        House, verbose_name=_("house"), on_delete=models.PROTECT, related_name="residences"
+        House,
+        verbose_name=_("house"),
+        on_delete=models.PROTECT,
+        related_name="residences",
+        db_index=False,
     )
     grid = models.ForeignKey(
-        "org.OrgUnit", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+"
+        "org.OrgUnit",
+        verbose_name=_("grid"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     household = models.ForeignKey(
         Household,
@@ -303,6 +333,7 @@ class Residence(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     source = models.CharField(_("source"), max_length=16, blank=True)
     created_at = models.DateTimeField(_("created at"))
@@ -364,10 +395,18 @@ class PersonTag(models.Model):
     """A tag given to a person, from a date; a sensitive one until `expires_at`."""
 
     person = models.ForeignKey(
-        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="tags"
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="tags",
+        db_index=False,
     )
     kind = models.ForeignKey(
-        TagKind, verbose_name=_("tag"), on_delete=models.PROTECT, related_name="given"
+        TagKind,
+        verbose_name=_("tag"),
+        on_delete=models.PROTECT,
+        related_name="given",
+        db_index=False,
     )
     since = models.DateField(_("since"))
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -379,6 +418,7 @@ class PersonTag(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created at"))
 
@@ -408,10 +448,18 @@ class CareVisit(models.Model):
     case opened to follow it up, if any."""
 
     person = models.ForeignKey(
-        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="care_visits"
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="care_visits",
+        db_index=False,
     )
     grid = models.ForeignKey(
-        "org.OrgUnit", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+"
+        "org.OrgUnit",
+        verbose_name=_("grid"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     visited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -560,12 +608,20 @@ class Reveal(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
     )
     person = models.ForeignKey(
-        Person, verbose_name=_("whose"), on_delete=models.PROTECT, related_name="reveals"
+        Person,
+        verbose_name=_("whose"),
+        on_delete=models.PROTECT,
+        related_name="reveals",
+        db_index=False,
     )
     field = models.CharField(_("what"), max_length=16, choices=Field)
     reason = models.CharField(_("reason"), max_length=200)
     grid = models.ForeignKey(
-        "org.OrgUnit", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+"
+        "org.OrgUnit",
+        verbose_name=_("grid"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
