@@ -10,6 +10,7 @@ result is whatever the last program to save the file computed.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import zipfile
@@ -207,7 +208,9 @@ def _csv_rows(sheet: Sheet) -> Iterator[tuple[int, list[Any]]]:
         text.seek(0)
         yield from enumerate(csv.reader(text, delimiter=delimiter), start=1)
     finally:
-        text.detach()  # the file stays open for the next pass
+        # The file stays open for the next pass (closed already when the run is abandoned).
+        with contextlib.suppress(ValueError):
+            text.detach()
 
 
 def _filled(cell: Any) -> bool:

@@ -73,7 +73,8 @@ def build_error_sheet(header: list[str], rows: Iterator[tuple[int, list[Any], st
     sheet.append([_cell(sheet, cell) for cell in header] + [str(ROW_LABEL), str(ERRORS_LABEL)])
     for number, cells, errors in rows:
         cells = (list(cells) + [None] * width)[:width]
-        sheet.append([_cell(sheet, cell) for cell in cells] + [number, errors])
+        # The errors may quote the cells they refuse: they go through the same cleaning.
+        sheet.append([_cell(sheet, cell) for cell in cells] + [number, _cell(sheet, errors)])
     output = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - the caller closes it
     workbook.save(output)
     output.seek(0)
