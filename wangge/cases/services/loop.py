@@ -250,7 +250,12 @@ def finish_created(step: Step, action: CaseAction, to_state: str) -> CaseEvent:
 
 
 def append_event(step: Step, action: str, from_state: str, to_state: str) -> CaseEvent:
+    """Write the step's line of the log, whole: the log is append-only (a database trigger
+    refuses any UPDATE), so everything it records, the attachments it cites included, goes
+    into the one INSERT."""
     actor = step.actor
+    uids = _attachment_uids(step)
+    data = {**step.data, "attachments": [str(uid) for uid in uids]} if uids else step.data
     event = CaseEvent.objects.create(
         case=step.case,
         seq=step.case.version,
@@ -261,10 +266,10 @@ def append_event(step: Step, action: str, from_state: str, to_state: str) -> Cas
         actor_kind=step.acted_as.kind.value,
         actor_name=_actor_name(actor),
         note=(step.given.note or step.given.reason).strip(),
-        data=step.data,
+        data=data,
         created_at=step.now,
     )
-    link_attachments(step, event)
+    link_attachments(step, event, uids)
     return event
 
 
@@ -275,24 +280,27 @@ def _actor_name(actor: CaseActor) -> str:
     return actor.display_name[:64]
 
 
-def link_attachments(step: Step, event: CaseEvent) -> None:
-    uids = list(dict.fromkeys(str(uid) for uid in step.given.attachments))
-    if not uids:
-        return
+def _attachment_uids(step: Step) -> list[uuid.UUID]:
+    """The uploads the step cites, each once, in order."""
     try:
-        parsed = [uuid.UUID(uid) for uid in uids]
+        return list(dict.fromkeys(uuid.UUID(str(uid)) for uid in step.given.attachments))
     except ValueError as error:
         raise CaseInvalid("attachments", _("An attachment reference is malformed.")) from error
+
+
+def link_attachments(step: Step, event: CaseEvent, uids: list[uuid.UUID]) -> None:
+    """Tie the cited uploads to the case and its new event; refused (and the whole step rolled
+    back) when one is unknown, another's, or used already."""
+    if not uids:
+        return
     uploader = step.actor if isinstance(step.actor, User) else None
-    count = Attachment.objects.filter(
-        uid__in=parsed, case__isnull=True, uploaded_by=uploader
-    ).update(case=step.case, event=event)
+    count = Attachment.objects.filter(uid__in=uids, case__isnull=True, uploaded_by=uploader).update(
+        case=step.case, event=event
+    )
     if count != len(uids):
         raise CaseInvalid(
             "attachments", _("An attachment is unknown, yours not to use, or already used.")
         )
-    event.data = {**event.data, "attachments": uids}
-    event.save(update_fields=["data"])
 
 
 # --- deadlines ---------------------------------------------------------------------------------
