@@ -11,8 +11,10 @@ import ipaddress
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +62,9 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    # Only for its templates and static files: the API docs (/api/v1/docs) are then served from
+    # here, not from a CDN with an inline script, which neither an intranet nor the CSP allows.
+    "ninja",
     "wangge.core",
     "wangge.org",
     "wangge.notifications",
@@ -70,8 +75,11 @@ INSTALLED_APPS = [
     "wangge.demo",
 ]
 
+# The header middleware sits above whitenoise so that static files carry the headers too.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -79,8 +87,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # A database that cannot be reached answers 503 with Retry-After, not a 500.
+    "wangge.core.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "wangge.urls"
@@ -171,9 +180,14 @@ SESSION_COOKIE_SECURE = SECURE_BEHIND_TLS
 CSRF_COOKIE_SECURE = SECURE_BEHIND_TLS
 if SECURE_BEHIND_TLS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Sent only on HTTPS answers. Not for subdomains and not preloaded: the site may be served
+    # at a department's own name (bm.example.gov.cn), under which intranet systems still
+    # answer plain HTTP; a proxy that owns the whole name can add includeSubDomains itself.
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # --- Language and time ------------------------------------------------------------------------
@@ -274,6 +288,47 @@ MAP_TILE_ATTRIBUTION = env_str("WANGGE_MAP_TILE_ATTRIBUTION", "")
 GRID_OVERLAP_TOLERANCE_M2 = env_float("WANGGE_GRID_OVERLAP_TOLERANCE_M2", 1.0)
 # Largest grid file the import page accepts; a district's grids take a few MB.
 GRID_IMPORT_MAX_BYTES = env_int("WANGGE_GRID_IMPORT_MAX_MB", 20, minimum=1) * 1024 * 1024
+
+
+# --- Content Security Policy (django-csp) -----------------------------------------------------
+def _tile_source(url: str) -> str:
+    """The CSP source of the map tile host ("" for tiles on this site or none)."""
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return ""
+    if parts.scheme not in {"http", "https"}:
+        raise ImproperlyConfigured(f"WANGGE_MAP_TILE_URL: {url!r} is not an http(s) URL")
+    first, _, rest = parts.netloc.partition(".")
+    # Leaflet's {s} (a, b, c …) picks a subdomain; CSP allows a wildcard there and only there.
+    if "{" in first and rest:
+        first = "*"
+    if "{" in first or "{" in rest:
+        raise ImproperlyConfigured(f"WANGGE_MAP_TILE_URL: {url!r} has a placeholder in its host")
+    return f"{parts.scheme}://{first}.{rest}" if rest else f"{parts.scheme}://{first}"
+
+
+# Every script is a file served from here: no inline script, no event-handler attribute, no eval
+# (base.html also tells htmx not to eval nor inject its <style>). Stylesheets are files from here
+# too. Style attributes alone are allowed (style-src-attr 'unsafe-inline'), for the dashboard:
+# ECharts' SVG renderer writes text fonts as style attributes and its tooltips are HTML with
+# style attributes. The templates hold none; Leaflet, our scripts and Django's admin style
+# elements through the CSSOM, which CSP does not restrict (tests/e2e/test_csp.py fails on any
+# refusal). A style attribute cannot reach another host: its url() loads under img-src/font-src.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *filter(None, [_tile_source(MAP_TILE_URL)])],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,
