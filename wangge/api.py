@@ -12,8 +12,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError
+from ninja.params.models import BodyModel
 from ninja.security import APIKeyHeader, django_auth
 
 from wangge.cases import exceptions as case_errors
@@ -21,6 +22,7 @@ from wangge.cases.api import router as cases_router
 from wangge.core.apikeys import user_for_api_key
 from wangge.core.models import User
 from wangge.notifications.api import router as notifications_router
+from wangge.org.api import Detail, FieldErrors
 from wangge.org.api import router as org_router
 from wangge.org.exceptions import GeoJSONInvalid, InvalidUnit, NotAllowed, NotFound
 from wangge.people.api import router as people_router
@@ -50,10 +52,35 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=[ApiKeyAuth(), django_auth],
 )
-api.add_router("/", org_router)
-api.add_router("/", cases_router)
-api.add_router("/", notifications_router)
-api.add_router("/", people_router)
+
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _document_layer_answers(routers: list[Router]) -> None:
+    """Document on every operation the answers this layer gives before the operation runs, so
+    that every status a client can get is in the schema: 401 without a valid key or session,
+    403 when a session's unsafe request fails the CSRF check (also sent to an anonymous POST,
+    which has no CSRF cookie), 400 for a body that is not JSON, 422 for parameters or a body
+    not matching the schema. An operation's own answer for a status is kept."""
+    for router in routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                answers: dict[int, type] = {401: Detail}
+                if set(operation.methods) - _SAFE_METHODS:
+                    answers[403] = Detail
+                if operation.models:
+                    answers[422] = FieldErrors
+                if any(issubclass(model, BodyModel) for model in operation.models):
+                    answers[400] = Detail
+                for status, schema in answers.items():
+                    if status not in operation.response_models:
+                        operation.response_models[status] = operation._create_response_model(schema)
+
+
+_routers = [org_router, cases_router, notifications_router, people_router]
+_document_layer_answers(_routers)
+for _router in _routers:
+    api.add_router("/", _router)
 
 
 @api.exception_handler(NotFound)

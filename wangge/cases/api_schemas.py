@@ -39,6 +39,7 @@ from wangge.cases.workflow import (
     CaseState,
     Transition,
 )
+from wangge.core.api_schemas import BodyBool, BodyFloat, BodyIn, BodyInt
 from wangge.core.masking import mask_name, mask_phone
 from wangge.core.models import User
 from wangge.org.models import OrgUnit
@@ -86,12 +87,12 @@ class FieldErrors(Schema):
 # --- input ------------------------------------------------------------------------------------
 
 
-class CaseIn(Schema):
+class CaseIn(BodyIn):
     category: Text = Field(description="Subcategory code, e.g. C0104")
     description: Text
     title: Text = Field("", description="Defaults to the description's first line")
-    lon: float | None = Field(None, description="Longitude, WGS84")
-    lat: float | None = Field(None, description="Latitude, WGS84")
+    lon: BodyFloat | None = Field(None, description="Longitude, WGS84")
+    lat: BodyFloat | None = Field(None, description="Latitude, WGS84")
     address: Text = ""
     grid: Text = Field("", description="A grid code, when staff choose the grid themselves")
     channel: Channel | None = Field(None, description="Defaults from who reports")
@@ -105,13 +106,13 @@ class CaseIn(Schema):
         default_factory=list, description="uids of files uploaded to /attachments"
     )
     source_ref: Text = Field("", description="The case's reference in the sending system")
-    resolve_on_the_spot: bool = Field(
+    resolve_on_the_spot: BodyBool = Field(
         False, description="A grid worker resolved it on the spot (自行处置): needs note, photo"
     )
     note: Text = Field("", description="What was done on the spot")
 
 
-class ActionIn(Schema):
+class ActionIn(BodyIn):
     note: Text = ""
     reason: Text = ""
     department: Text = Field("", description="Unit code: a department, or a grid")
@@ -121,11 +122,11 @@ class ActionIn(Schema):
     rating_comment: Text = ""
     master: Text = Field("", description="Number of the case this one duplicates")
     category: Text = Field("", description="Subcategory code (accepting may reclassify)")
-    supervision_level: int | None = Field(None, description="1 reminder, 2 yellow, 3 red card")
+    supervision_level: BodyInt | None = Field(None, description="1 reminder, 2 yellow, 3 red card")
     grid: Text = Field("", description="Grid code")
     attachments: list[UUID] = Field(default_factory=list, description="uids of uploaded files")
-    resolved: bool = Field(True, description="Closing: resolved, or closed with a reason")
-    version: int | None = Field(
+    resolved: BodyBool = Field(True, description="Closing: resolved, or closed with a reason")
+    version: BodyInt | None = Field(
         None, description="The case version you saw: refused with 409 if it has moved since"
     )
 

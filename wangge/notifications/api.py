@@ -8,6 +8,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from wangge.core.api_schemas import BodyBool, BodyId, BodyIn
 from wangge.notifications.queries import inbox, unread_count
 from wangge.notifications.services import mark_all_read, mark_read
 
@@ -36,9 +37,9 @@ class InboxQuery(Schema):
     before_id: int | None = Field(None, description="Only notices older than this one (paging)")
 
 
-class ReadIn(Schema):
-    ids: list[int] = Field(default_factory=list, max_length=1000)
-    all: bool = Field(False, description="Mark every notice read instead of `ids`")
+class ReadIn(BodyIn):
+    ids: list[BodyId] = Field(default_factory=list, max_length=1000)
+    all: BodyBool = Field(False, description="Mark every notice read instead of `ids`")
 
 
 class ReadOut(Schema):

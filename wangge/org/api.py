@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 
+from wangge.core.api_schemas import BodyFloat, BodyIn
 from wangge.org.exceptions import FeatureError, GeoJSONInvalid
 from wangge.org.locate import Located, locate, locate_points
 from wangge.org.models import OrgUnit
@@ -64,8 +65,8 @@ class LocateOut(Schema):
     ancestors: list[UnitRef] = Field(description="From the top of the tree down to the community")
 
 
-class BulkLocateIn(Schema):
-    points: list[tuple[float, float]] = Field(
+class BulkLocateIn(BodyIn):
+    points: list[tuple[BodyFloat, BodyFloat]] = Field(
         max_length=MAX_BULK_POINTS, description="[longitude, latitude] pairs (WGS84)"
     )
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import AfterValidator, AwareDatetime
 
+from wangge.core.api_schemas import BodyBool, BodyId, BodyIn, BodyInt
 from wangge.core.masking import mask_id_number, mask_phone
 from wangge.org.models import OrgUnit
 from wangge.people.models import (
@@ -86,7 +87,7 @@ class PersonListQuery(Schema):
     limit: int = Field(20, ge=1, le=100)
 
 
-class PersonIn(Schema):
+class PersonIn(BodyIn):
     grid: Text = Field(max_length=32, description="The code of the grid the person lives in")
     name: Text = Field(max_length=200)
     document_type: DocumentType = DocumentType.ID_CARD
@@ -99,12 +100,12 @@ class PersonIn(Schema):
         "", max_length=32, description="Division code (6, 9 or 12 digits) of the 户籍"
     )
     registered_address: Text = Field("", max_length=400)
-    overseas: bool = Field(False, description="From outside the mainland (境外人员)")
+    overseas: BodyBool = Field(False, description="From outside the mainland (境外人员)")
     workplace: Text = Field("", max_length=200)
     note: Text = Field("", max_length=4000)
 
 
-class PersonPatch(Schema):
+class PersonPatch(BodyIn):
     """Only the fields sent are changed."""
 
     name: Text | None = Field(None, max_length=200)
@@ -116,12 +117,12 @@ class PersonPatch(Schema):
     ethnicity: Text | None = Field(None, max_length=200)
     registered_region: Text | None = Field(None, max_length=32)
     registered_address: Text | None = Field(None, max_length=400)
-    overseas: bool | None = None
+    overseas: BodyBool | None = None
     workplace: Text | None = Field(None, max_length=200)
     note: Text | None = Field(None, max_length=4000)
 
 
-class RevealIn(Schema):
+class RevealIn(BodyIn):
     field: Literal["document_number", "phone"]
     reason: Text = Field("", max_length=1000, description="Why you need the whole number")
 
@@ -130,7 +131,7 @@ class RevealOut(Schema):
     value: str
 
 
-class PurposeIn(Schema):
+class PurposeIn(BodyIn):
     purpose: Text = Field("", max_length=1000, description="Why you need to see them")
 
 
@@ -142,30 +143,30 @@ class HouseListQuery(Schema):
     limit: int = Field(20, ge=1, le=100)
 
 
-class HouseIn(Schema):
+class HouseIn(BodyIn):
     grid: Text = Field(max_length=32, description="The grid code")
     compound: Text = Field("", max_length=200, description="Compound name; empty: none")
     compound_address: Text | None = Field(None, max_length=400)
     building: Text = Field(max_length=200, description="Building name")
     building_address: Text | None = Field(None, max_length=400)
-    floors: int | None = Field(None, description="Floors of the building")
+    floors: BodyInt | None = Field(None, description="Floors of the building")
     number: Text = Field(max_length=64, description="House number in the building")
-    floor: int | None = None
+    floor: BodyInt | None = None
     address: Text = Field("", max_length=400, description="Defaults to the building's + number")
     area_m2: Decimal | None = Field(None, description="Floor area in m²")
     use: HouseUse | None = Field(None, description="Defaults to other (kept on an update)")
-    rooms: int | None = None
-    owner_id: RecordId | None = None
-    landlord_id: RecordId | None = Field(None, description="Rented houses only")
+    rooms: BodyInt | None = None
+    owner_id: BodyId | None = None
+    landlord_id: BodyId | None = Field(None, description="Rented houses only")
 
 
-class MoveInIn(Schema):
-    person_id: RecordId
+class MoveInIn(BodyIn):
+    person_id: BodyId
     relation: Relation
     moved_in: date
 
 
-class MoveOutIn(Schema):
+class MoveOutIn(BodyIn):
     moved_out: date
     reason: Text = Field("", max_length=1000)
 
@@ -176,7 +177,7 @@ class LedgerQuery(Schema):
     limit: int = Field(200, ge=1, le=500)
 
 
-class VisitIn(Schema):
+class VisitIn(BodyIn):
     outcome: VisitOutcome
     found: Text = Field("", max_length=4000)
     visited_at: AwareDatetime | None = Field(None, description="Defaults to now")

@@ -1,0 +1,38 @@
+"""What the apps' API schemas share about a JSON body: an object, whose numbers and flags are
+what the documented schema says.
+
+django-ninja parses a body before pydantic validates it, in pydantic's lax mode, which would
+take `true` for 1 in a number field and 1 or "yes" for true in a flag. These strict types take
+only what the documented JSON schema says (an integer is still a number), so a schema-violating
+body is a 422, as a client reading the schema expects."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from ninja import Schema
+from ninja.schema import DjangoGetter
+from pydantic import BaseModel, Field, Strict, model_validator
+
+BodyInt = Annotated[int, Strict()]
+BodyFloat = Annotated[float, Strict()]
+BodyBool = Annotated[bool, Strict()]
+# A row id: SQLite and PostgreSQL hold 64 bits, and a larger number must be a 422, not a 500.
+BodyId = Annotated[int, Strict(), Field(ge=1, le=2**63 - 1)]
+
+
+class BodyIn(Schema):
+    """A JSON body, which is an object. django-ninja's schemas read any value through its
+    attributes, so a list or null would pass as an object with every field missing, and an
+    operation whose fields all have defaults would accept it. Another value is read as an empty
+    object, so that the required fields are named as missing; a schema without any refuses it."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        given = data._obj if isinstance(data, DjangoGetter) else data
+        if isinstance(given, dict | BaseModel):
+            return data
+        if any(field.is_required() for field in cls.model_fields.values()):
+            return {}
+        raise ValueError("The body must be a JSON object")
