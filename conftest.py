@@ -11,7 +11,9 @@ through the real services, never by writing rows by hand.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -173,3 +175,47 @@ def chinese_client():
     from django.test import Client
 
     return Client()
+
+
+# --- flushing past the append-only triggers ---------------------------------------------------
+
+
+def _triggers(connection: Any) -> list[tuple[str, str]]:
+    """(DROP, CREATE) statements of every trigger the migrations made (the databases' internal
+    ones excluded): of all tables, since a flush that cascades empties more than it names."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            return [(f"DROP TRIGGER {quote(name)}", sql) for name, sql in cursor.fetchall()]
+        cursor.execute(
+            "SELECT t.tgname, c.relname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE NOT t.tgisinternal AND pg_table_is_visible(c.oid)"
+        )
+        return [
+            (f"DROP TRIGGER {quote(name)} ON {quote(table)}", definition)
+            for name, table, definition in cursor.fetchall()
+        ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_append_only_triggers() -> Iterator[None]:
+    """Committing tests end with a flush (DELETE on SQLite, TRUNCATE on PostgreSQL), which the
+    append-only logs refuse (see wangge/core/migrations/0006_append_only_audit_log.py). In the
+    test run only, the flush drops the triggers and creates them again, in its one transaction."""
+    from django.db import connections
+
+    operations = type(connections["default"].ops)
+    flush_sql = operations.sql_flush
+
+    def sql_flush(self: Any, style: Any, tables: Any, **options: Any) -> list[str]:
+        statements = flush_sql(self, style, tables, **options)
+        if not statements:
+            return statements
+        triggers = _triggers(self.connection)
+        return [drop for drop, _ in triggers] + statements + [create for _, create in triggers]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(operations, "sql_flush", sql_flush)
+        yield

@@ -7,7 +7,6 @@ so a person can look at what the browser saw. The whole folder is skipped, sayin
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import os
 from collections.abc import Callable, Iterator
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from tests.shipped_data import restore_shipped_rows
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
 # body (building the cast) would otherwise be refused as "async unsafe".
@@ -47,16 +47,9 @@ def _migration_data(transactional_db: None) -> None:
     has started.) Each journey also starts from a map version no earlier journey used, so that
     no process keeps a grid index built from the previous journey's grids.
     """
-    from django.apps import apps
-
     from wangge.org.models import MapVersion
 
-    shipped = importlib.import_module("wangge.org.migrations.0002_default_grid_kinds")
-    shipped.add_default_kinds(apps, None)
-    categories = importlib.import_module("wangge.cases.migrations.0002_default_categories")
-    categories.add_default_categories(apps, None)
-    tags = importlib.import_module("wangge.people.migrations.0002_default_tag_kinds")
-    tags.add_default_tag_kinds(apps, None)
+    restore_shipped_rows()
     MapVersion.objects.filter(pk=1).update(version=next(_map_versions))
 
 
