@@ -25,8 +25,6 @@ from ninja.errors import HttpError, ValidationError
 
 from wangge.cases.exceptions import CaseError
 from wangge.core import clock
-from wangge.core.crypto import blind_index
-from wangge.core.masking import normalize_phone
 from wangge.core.models import User
 from wangge.org.models import OrgUnit
 from wangge.org.roles import Capability, UnitKind
@@ -83,7 +81,7 @@ from wangge.people.permissions import (
     visible_persons,
     visible_tags,
 )
-from wangge.people.services.persons import PHONE_PURPOSE
+from wangge.people.services.persons import phone_index
 from wangge.people.services.places import check_grid
 
 router = Router(tags=["people"])
@@ -200,9 +198,7 @@ def list_persons(request: HttpRequest, filters: Query[PersonListQuery]) -> dict[
             document_index=document_index(filters.document_type, filters.document_number)
         )
     if filters.phone:
-        persons = persons.filter(
-            phone_index=blind_index(normalize_phone(filters.phone), PHONE_PURPOSE)
-        )
+        persons = persons.filter(phone_index=phone_index(filters.phone))
     items, next_cursor = _page_by(persons, "name", filters.cursor, filters.limit)
     return {"items": [person_summary(person) for person in items], "next_cursor": next_cursor}
 

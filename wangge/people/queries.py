@@ -12,7 +12,6 @@ from datetime import date
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 
-from wangge.core.crypto import blind_index
 from wangge.core.masking import normalize_phone
 from wangge.core.models import User
 from wangge.org.models import OrgUnit
@@ -45,7 +44,7 @@ from wangge.people.permissions import (
     visible_persons,
 )
 from wangge.people.services.landlord import LANDLORD
-from wangge.people.services.persons import PHONE_PURPOSE
+from wangge.people.services.persons import phone_index
 
 SEARCH_LIMIT = 50
 _DOCUMENT_LIKE = re.compile(r"^[0-9A-Z()/]{5,32}$")
@@ -119,7 +118,7 @@ def search_persons(user: User | AnonymousUser, text: str) -> list[Person]:
     if _PHONE_LIKE.match(text):
         phone = normalize_phone(text)
         if len(phone) >= 7:
-            condition |= Q(phone_index=blind_index(phone, PHONE_PURPOSE))
+            condition |= Q(phone_index=phone_index(phone))
     return list(persons.filter(condition).order_by("name", "pk")[:SEARCH_LIMIT])
 
 

@@ -14,14 +14,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from wangge.core import audit
-from wangge.core.crypto import blind_index
 from wangge.core.masking import normalize_phone
 from wangge.people.exceptions import Invalid, NotFound
 from wangge.people.models import House, HouseUse, Relation, Residence
 from wangge.people.services.persons import (
-    PHONE_PURPOSE,
     PersonInput,
     find_by_document,
+    phone_index,
     register_person,
 )
 from wangge.people.services.residence import move_in, move_out
@@ -43,7 +42,7 @@ def landlord_house(code: str, phone: str) -> House:
         house is None
         or house.landlord is None
         or not digits
-        or house.landlord.phone_index != blind_index(digits, PHONE_PURPOSE)
+        or house.landlord.phone_index != phone_index(digits)
     ):
         raise NotFound(_("No rented house matches this code and phone."))
     return house

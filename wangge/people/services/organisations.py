@@ -11,7 +11,6 @@ from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
 from wangge.core import audit, clock
-from wangge.core.crypto import blind_index
 from wangge.core.masking import normalize_phone
 from wangge.core.models import User
 from wangge.org.models import OrgUnit
@@ -19,7 +18,7 @@ from wangge.org.roles import Capability
 from wangge.people.exceptions import Invalid
 from wangge.people.models import House, Organisation, OrganisationKind
 from wangge.people.permissions import require
-from wangge.people.services.persons import PHONE_PURPOSE
+from wangge.people.services.persons import phone_index
 from wangge.people.services.places import _text, check_grid
 
 
@@ -91,7 +90,7 @@ def save_organisation(
     )
     item.representative = _text("representative", given.representative, 64)
     item.contact_phone = phone
-    item.contact_phone_index = blind_index(phone, PHONE_PURPOSE) if phone else ""
+    item.contact_phone_index = phone_index(phone)
     item.employees = given.employees
     item.is_key_place = given.is_key_place
     item.note = _text("note", given.note, 2000)

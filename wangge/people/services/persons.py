@@ -64,6 +64,13 @@ class PersonInput:
     given: set[str] | None = None
 
 
+def phone_index(phone: str) -> str:
+    """The blind index a phone is stored and searched under ("" for no phone), in the form the
+    case reporters' phones use, so one search finds both."""
+    digits = normalize_phone(phone)
+    return blind_index(digits, PHONE_PURPOSE) if digits else ""
+
+
 def stored_input(person: Person) -> dict[str, Any]:
     """The person's facts as PersonInput fields: what a form shows, and what an update that
     sends some fields checks the others against (a sex given alone must agree with the stored
@@ -152,7 +159,7 @@ def check_person(given: PersonInput, today: date | None = None) -> dict[str, Any
         "document_number": number,
         "document_index": document_index(given.document_type, number) if number else "",
         "phone": phone,
-        "phone_index": blind_index(phone, PHONE_PURPOSE) if phone else "",
+        "phone_index": phone_index(phone),
         "sex": sex or Sex.UNKNOWN,
         "birth_date": birth_date,
         "ethnicity": _text("ethnicity", given.ethnicity, 16),
