@@ -17,10 +17,13 @@ from ninja.errors import AuthenticationError
 from ninja.params.models import BodyModel
 from ninja.security import APIKeyHeader, django_auth
 
+from wangge.campaigns.api import router as campaigns_router
 from wangge.cases import exceptions as case_errors
 from wangge.cases.api import router as cases_router
+from wangge.claims.api import router as claims_router
 from wangge.core.apikeys import user_for_api_key
 from wangge.core.models import User
+from wangge.meetings.api import router as meetings_router
 from wangge.notifications.api import router as notifications_router
 from wangge.org.api import Detail, FieldErrors
 from wangge.org.api import router as org_router
@@ -77,7 +80,15 @@ def _document_layer_answers(routers: list[Router]) -> None:
                         operation.response_models[status] = operation._create_response_model(schema)
 
 
-_routers = [org_router, cases_router, notifications_router, people_router]
+_routers = [
+    org_router,
+    cases_router,
+    notifications_router,
+    people_router,
+    claims_router,
+    campaigns_router,
+    meetings_router,
+]
 _document_layer_answers(_routers)
 for _router in _routers:
     api.add_router("/", _router)

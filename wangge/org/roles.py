@@ -61,6 +61,14 @@ class Capability(models.TextChoices):
     )
     READ_AUDIT = "read_audit", _("Read who saw or changed personal data")
     MANAGE_PERSON_TAGS = "manage_person_tags", _("Define the tags people are given")
+    # Community work (wangge.campaigns, wangge.claims, wangge.meetings).
+    RUN_CAMPAIGNS = "run_campaigns", _("Run canvass campaigns and assign their visits")
+    CANVASS = "canvass", _("Make the canvass visits assigned to you")
+    VIEW_CAMPAIGNS = "view_campaigns", _("See canvass campaigns and their progress")
+    MANAGE_CLAIMS = "manage_claims", _("Keep the lists of resources, needs and services")
+    VIEW_CLAIMS = "view_claims", _("See resources, needs, services and agreements")
+    RUN_MEETINGS = "run_meetings", _("Hold meetings and votes and record their decisions")
+    VIEW_MEETINGS = "view_meetings", _("See meetings, decisions and votes")
 
 
 _EVERYONE = frozenset({Capability.VIEW_ORG, Capability.VIEW_STAFF})
@@ -70,16 +78,32 @@ _REGISTRY_KEEPERS = frozenset(
     {Capability.VIEW_PEOPLE, Capability.MANAGE_PEOPLE, Capability.REVEAL_PERSONAL_DATA}
 )
 
+# Community work: staff of a community run it, grid workers and building volunteers visit and
+# take part, leaders watch it.
+_COMMUNITY_WORK_VIEWS = frozenset(
+    {Capability.VIEW_CAMPAIGNS, Capability.VIEW_CLAIMS, Capability.VIEW_MEETINGS}
+)
+_COMMUNITY_WORK_RUNNERS = _COMMUNITY_WORK_VIEWS | {
+    Capability.RUN_CAMPAIGNS,
+    Capability.CANVASS,
+    Capability.MANAGE_CLAIMS,
+    Capability.RUN_MEETINGS,
+}
+_GRID_WORK = _COMMUNITY_WORK_VIEWS | {Capability.CANVASS}
+
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.GRID_WORKER: _EVERYONE | _REGISTRY_KEEPERS,
-    Role.PART_TIME_GRID_WORKER: _EVERYONE | _REGISTRY_KEEPERS,
-    Role.BUILDING_VOLUNTEER: frozenset({Capability.VIEW_ORG}),
-    Role.COMMUNITY_STAFF: _EVERYONE | _REGISTRY_KEEPERS,
+    Role.GRID_WORKER: _EVERYONE | _REGISTRY_KEEPERS | _GRID_WORK,
+    Role.PART_TIME_GRID_WORKER: _EVERYONE | _REGISTRY_KEEPERS | _GRID_WORK,
+    Role.BUILDING_VOLUNTEER: frozenset({Capability.VIEW_ORG, Capability.CANVASS}),
+    Role.COMMUNITY_STAFF: _EVERYONE | _REGISTRY_KEEPERS | _COMMUNITY_WORK_RUNNERS,
     Role.DISPATCHER: _EVERYONE,
     Role.DEPARTMENT_HANDLER: frozenset({Capability.VIEW_ORG}),
-    Role.LEADER: _EVERYONE | {Capability.VIEW_PEOPLE, Capability.READ_AUDIT},
+    Role.LEADER: _EVERYONE
+    | _COMMUNITY_WORK_VIEWS
+    | {Capability.VIEW_PEOPLE, Capability.READ_AUDIT},
     Role.ADMINISTRATOR: _EVERYONE
     | _REGISTRY_KEEPERS
+    | _COMMUNITY_WORK_RUNNERS
     | {
         Capability.MANAGE_ORG,
         Capability.MANAGE_MEMBERS,

@@ -1,0 +1,6 @@
+"""Pages of meetings, under /meetings/."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "meetings"
+urlpatterns: list = []
