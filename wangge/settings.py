@@ -140,6 +140,17 @@ elif _database["ENGINE"] == "django.db.backends.postgresql":
     _database.setdefault("OPTIONS", {})["connect_timeout"] = env_int(
         "WANGGE_DB_CONNECT_TIMEOUT", 5, minimum=1
     )
+    # A database host that goes silent (power lost, a cable cut: no reset) would hold every
+    # request until gunicorn kills its worker. Keepalives notice a silent peer within half a
+    # minute, and a request never waits on a statement longer than WANGGE_DB_STATEMENT_TIMEOUT
+    # (a lock held by a migration, a runaway query): the server cancels it, and the request is
+    # answered 503 (core.unavailable). The web server sets it (wsgi.py); commands run without.
+    _database["OPTIONS"].update(
+        keepalives=1, keepalives_idle=15, keepalives_interval=5, keepalives_count=3
+    )
+    _statement_timeout = env_float("WANGGE_DB_STATEMENT_TIMEOUT", 0.0)
+    if _statement_timeout:
+        _database["OPTIONS"]["options"] = f"-c statement_timeout={_statement_timeout * 1000:.0f}"
 else:
     raise ImproperlyConfigured("WANGGE_DATABASE_URL must name a sqlite:// or postgres:// database")
 DATABASES = {"default": _database}

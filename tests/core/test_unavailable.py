@@ -1,3 +1,6 @@
+import os
+import subprocess
+import sys
 from unittest import mock
 
 import pytest
@@ -59,3 +62,70 @@ def test_requests_are_answered_as_usual_when_the_database_answers(client, cast):
     response = client.get("/api/v1/cases", HTTP_X_API_KEY=raw)
 
     assert response.status_code == 200
+
+
+def test_a_request_stuck_behind_a_lock_is_answered_503_once_the_statement_timeout_passes(
+    client, db
+):
+    """A database that hangs (here: a table locked by another session, as a migration would)
+    must not hold the request until gunicorn kills the worker: the web server's statement
+    timeout (wsgi.py, WANGGE_DB_STATEMENT_TIMEOUT) cancels the statement, and it is a 503."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statement_timeout is PostgreSQL's; SQLite waits its own busy timeout")
+    import psycopg
+
+    params = connection.get_connection_params()
+    holder = psycopg.connect(
+        **{key: value for key, value in params.items() if key not in ("cursor_factory", "context")}
+    )
+    try:
+        holder.execute("LOCK TABLE cases_category IN ACCESS EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = 300")
+
+        response = client.get("/public/report/")
+
+        assert response.status_code == 503
+        assert response["Retry-After"] == "5"
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_the_web_server_bounds_statements_and_commands_do_not(tmp_path):
+    """In a child process, as gunicorn and `wangge` would start (settings read once)."""
+    program = (
+        "import os, sys\n"
+        "if sys.argv[1] == 'web':\n"
+        "    import wangge.wsgi\n"
+        "else:\n"
+        "    import django; django.setup()\n"
+        "from django.conf import settings\n"
+        "print(settings.DATABASES['default']['OPTIONS'].get('options', 'none'))\n"
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("WANGGE_DB_STATEMENT_TIMEOUT", "DJANGO_SETTINGS_MODULE")
+    }
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "wangge.settings",
+        "WANGGE_DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+        "WANGGE_VAR_DIR": str(tmp_path),
+    }
+
+    def options(process: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", program, process],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+            env=env,
+        )
+        return done.stdout.strip()
+
+    assert options("web") == "-c statement_timeout=20000"
+    assert options("command") == "none"
