@@ -14,6 +14,7 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import Cast
+from tests.campaigns import authorization as campaigns_world
 from tests.cases.loop_helpers import (
     DEPARTMENT_CATEGORY,
     GRID_ENTRY_CATEGORY,
@@ -25,6 +26,8 @@ from tests.cases.loop_helpers import (
     file_case,
     upload,
 )
+from tests.claims import authorization as claims_world
+from tests.meetings import authorization as meetings_world
 from tests.people.helpers import house_in, id_number, person_in, tag_kind
 from tests.people.test_imports import csv_bytes, ledger_row
 from wangge.cases.models import Case
@@ -56,12 +59,25 @@ OTHER_SUBTREE_ROLES: dict[str, tuple[str, str]] = {
     "administrator": ("other_town", Role.ADMINISTRATOR),
 }
 PERSONAS = [*OTHER_SUBTREE_ROLES, "anonymous"]
+# The community-work apps add their own objects and secrets (tests/<app>/authorization.py).
+APP_WORLDS = (campaigns_world, claims_world, meetings_world)
 
 # The apps whose rows are compared before and after a write. Left out: sessions (a request may
 # touch the caller's own), axes (a login form posted with wrong credentials logs the attempt),
 # auth and contenttypes (no request writes them), and the rate limits' counters.
 TRACKED_APPS = frozenset(
-    {"core", "org", "cases", "people", "notifications", "django_tasks_database", "admin"}
+    {
+        "core",
+        "org",
+        "cases",
+        "people",
+        "campaigns",
+        "claims",
+        "meetings",
+        "notifications",
+        "django_tasks_database",
+        "admin",
+    }
 )
 UNTRACKED_MODELS = frozenset({"core.ratecounter"})
 
@@ -196,6 +212,8 @@ def build_world(cast: Cast) -> World:
         "import_uid": str(job.uid),
         "attachment_uid": photo,
     }
+    for app_world in APP_WORLDS:
+        ids.update(app_world.add_to_world(cast, secrets))
     return World(cast=cast, users=users, ids=ids, secrets=secrets)
 
 

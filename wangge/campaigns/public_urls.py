@@ -1,6 +1,10 @@
 """Pages of campaigns for people without an account, under /public/campaigns/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from wangge.campaigns.views import door
 
 app_name = "public_campaigns"
-urlpatterns: list = []
+urlpatterns = [
+    path("door/<str:doorplate>/", door.doorplate, name="door"),
+]

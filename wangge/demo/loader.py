@@ -21,9 +21,12 @@ from django.db.models import Count
 from wangge.cases.models import Category
 from wangge.cases.services import update_category
 from wangge.core.models import User
+from wangge.demo.campaigns import load_demo_campaigns
 from wangge.demo.cases import load_demo_cases
+from wangge.demo.claims import load_demo_claims
 from wangge.demo.divisions import DISTRICT_CODE, Division, load_divisions
 from wangge.demo.geometry import DemoMap, generate_demo_map, geojson
+from wangge.demo.meetings import load_demo_meetings
 from wangge.demo.names import person_name
 from wangge.demo.people import load_demo_registry
 from wangge.org.models import GridKind, Membership, OrgUnit
@@ -158,6 +161,8 @@ class DemoLoad:
     linked_categories: int = 0
     created_cases: int = 0
     registered_people: int = 0
+    # Rows of the community work: campaigns and visits, claims, meetings and votes.
+    community_work_rows: int = 0
     seconds: float = 0.0
 
     @property
@@ -170,6 +175,7 @@ class DemoLoad:
             or self.linked_categories
             or self.created_cases
             or self.registered_people
+            or self.community_work_rows
         )
 
 
@@ -277,6 +283,9 @@ def load_demo() -> DemoLoad:
         _ensure_default_departments(by_code, result)
         result.created_cases = load_demo_cases()
         result.registered_people = load_demo_registry()
+        result.community_work_rows = (
+            load_demo_claims() + load_demo_campaigns() + load_demo_meetings()
+        )
     result.seconds = time.perf_counter() - started
     return result
 

@@ -65,6 +65,9 @@ class Report:
     lat: Any = None
     address: str = ""
     grid: str = ""  # a grid code chosen by staff when the location finds none
+    # The grid of a place the platform vouched for (a doorplate's signed link, see
+    # cases.public_places): used when the location finds none, whoever reports.
+    place_grid: str = ""
     channel: str = ""
     urgency: str = Urgency.NORMAL
     reporter_name: str = ""
@@ -133,7 +136,7 @@ def _file(
     attributes = _attributes(category, report.attributes)
     note = _text(report.note, "note", NOTE_MAX)
     attachments = _attachment_refs(report.attachments)
-    area, needs_grid = _area(actor, lon, lat, report.grid)
+    area, needs_grid = _area(actor, lon, lat, report.grid, report.place_grid)
 
     held = creator_kinds_for(actor, area.path)
     allowed = step_def.actors & held
@@ -381,7 +384,7 @@ def _units() -> QuerySet[OrgUnit]:
 
 
 def _area(
-    actor: CaseActor, lon: float | None, lat: float | None, grid_code: str
+    actor: CaseActor, lon: float | None, lat: float | None, grid_code: str, place_grid: str = ""
 ) -> tuple[OrgUnit, bool]:
     """The grid the case lies in, and whether a dispatcher still has to choose one."""
     if grid_code:
@@ -401,6 +404,10 @@ def _area(
         located = locate(lon, lat)
         if located is not None:
             return _units().get(pk=located.grid_id), False
+    if place_grid:
+        vouched = _units().filter(code=place_grid, kind=UnitKind.GRID, is_active=True).first()
+        if vouched is not None:
+            return vouched, False
     fallback = _fallback_area(actor)
     return fallback, fallback.kind != UnitKind.GRID
 

@@ -58,6 +58,7 @@ from wangge.cases.exceptions import (
 )
 from wangge.cases.models import Attachment, Case, CaseEvent, Category, Rating
 from wangge.cases.permissions import Resident, actions_for, get_case_for_resident, phone_index
+from wangge.cases.public_places import place_of
 from wangge.cases.queries import active_categories, timeline
 from wangge.cases.services import (
     ActionInput,
@@ -176,7 +177,17 @@ class _ReportForm:
 
     @classmethod
     def from_post(cls, post: QueryDict) -> _ReportForm:
-        names = ("category", "description", "address", "lon", "lat", "name", "phone", "token")
+        names = (
+            "category",
+            "description",
+            "address",
+            "lon",
+            "lat",
+            "name",
+            "phone",
+            "token",
+            "place",
+        )
         values = {name: post.get(name, "") for name in names}
         category = values["category"].strip()
         prefix = f"attr-{category}-"
@@ -191,12 +202,22 @@ class _ReportForm:
                 attributes[key.removeprefix(prefix)] = items[0]
         return cls(values=values, attributes=attributes)
 
+    @classmethod
+    def at_place(cls, token: str) -> _ReportForm:
+        """An empty form, or one with a vouched-for place's address (public_places)."""
+        place = place_of(token)
+        if place is None:
+            return cls()
+        return cls(values={"address": place.address, "place": token})
+
     def report(self, photo_uids: list[str]) -> Report:
         values = self.values
+        place = place_of(values.get("place", ""))
         return Report(
             category=values["category"],
             description=values["description"],
             address=values["address"],
+            place_grid=place.grid if place else "",
             lon=values["lon"].strip() or None,
             lat=values["lat"].strip() or None,
             reporter_name=values["name"],
@@ -291,7 +312,7 @@ def _report_page(request: HttpRequest, form: _ReportForm, status: int = 200) -> 
 def public_report(request: HttpRequest) -> HttpResponse:
     """The report form; on success, the case number to keep with the phone."""
     if request.method != "POST":
-        return _report_page(request, _ReportForm())
+        return _report_page(request, _ReportForm.at_place(request.GET.get("place", "")))
     form = _ReportForm.from_post(request.POST)
     photos = request.FILES.getlist("photos")
     if len(photos) > MAX_PHOTOS:

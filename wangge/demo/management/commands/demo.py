@@ -68,6 +68,14 @@ class Command(BaseCommand):
                 _("%(count)d residents registered in the demo grid's houses.")
                 % {"count": load.registered_people}
             )
+        if load.community_work_rows:
+            self.stdout.write(
+                _(
+                    "%(count)d rows of community work added: a canvass campaign, two-way "
+                    "claiming, meetings and votes."
+                )
+                % {"count": load.community_work_rows}
+            )
         if load.restored_units:
             self.stdout.write(
                 _("Put back after being renamed or redrawn: %(codes)s")

@@ -1,0 +1,239 @@
+"""The shapes of the campaigns API (`wangge.campaigns.api`): what a client sends and gets back.
+A visit body is strict (`BodyIn`: an object, numbers and flags as the schema says); a person's
+name in a person target is shown as it is to those who may visit them, never a number."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from ninja import Field, Schema
+from pydantic import AfterValidator, AwareDatetime, ConfigDict
+
+from wangge.campaigns.models import Campaign, OutcomeCode, Target, Visit
+from wangge.campaigns.queries import Figures, Progress
+from wangge.core.api_schemas import BodyFloat, BodyIn, BodyInt
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL refuses NUL in text: refused here, it is a 422, not a 500.
+    if "\x00" in value:
+        raise ValueError("NUL characters are not allowed")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+AnswerValue = Annotated[str, AfterValidator(_no_nul)] | list[Text] | BodyInt | BodyFloat
+
+
+# A row id: SQLite and PostgreSQL hold 64 bits, and a larger number must be a 422, not a 500.
+RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class Detail(Schema):
+    detail: str
+
+
+class FieldError(Schema):
+    loc: list[str | int]
+    msg: str
+
+
+class FieldErrors(Schema):
+    detail: list[FieldError]
+
+
+class PageQuery(Schema):
+    offset: int = Field(0, ge=0, le=1_000_000)
+    limit: int = Field(50, ge=1, le=200)
+
+
+class CampaignOut(Schema):
+    id: int
+    title: str
+    description: str
+    unit_code: str
+    unit_name: str
+    starts_on: date
+    ends_on: date
+    state: str
+    target_kind: str
+
+
+class CampaignPage(Schema):
+    items: list[CampaignOut]
+    next_offset: int | None
+
+
+class FiguresOut(Schema):
+    unit_code: str
+    unit_name: str
+    unit_kind: str
+    targets: int
+    visited: int
+    reached: int
+    remaining: int
+    share: float = Field(description="Share of targets done, 0 to 1")
+
+
+class ProgressOut(Schema):
+    total: FiguresOut
+    towns: list[FiguresOut]
+    communities: list[FiguresOut]
+    grids: list[FiguresOut]
+
+
+class TargetOut(Schema):
+    id: int
+    campaign_id: int
+    label: str
+    address: str
+    compound: str
+    building: str
+    floor: int | None
+    number: str
+    grid_code: str
+    category: str
+    visits: int
+    outcome: str | None
+    is_reached: bool
+    is_done: bool
+    last_visited_at: datetime | None
+    is_mine: bool
+
+
+class TargetPage(Schema):
+    items: list[TargetOut]
+    next_offset: int | None
+
+
+class OutcomeOut(Schema):
+    code: str
+    name: str
+    counts_as_reached: bool
+    is_done: bool
+
+
+class NewResidentIn(BodyIn):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text = Field(..., min_length=1, max_length=64)
+    document_type: Text = Field("id_card", max_length=20)
+    document_number: Text = Field("", max_length=32)
+    phone: Text = Field("", max_length=30)
+    relation: Text = Field("tenant", max_length=8)
+    moved_in: date | None = None
+
+
+class VisitIn(BodyIn):
+    model_config = ConfigDict(extra="forbid")
+
+    client_uuid: uuid.UUID = Field(
+        ..., description="Made by the client; a resend is the same visit"
+    )
+    outcome: Text = Field(..., max_length=32, description="An active outcome code")
+    answers: dict[Annotated[str, Field(max_length=20)], AnswerValue] = Field(
+        default_factory=dict, description="By question id: text, a choice, choices, a number"
+    )
+    note: Text = Field("", max_length=2000)
+    visited_at: AwareDatetime | None = Field(None, description="When it was made (default: now)")
+    new_resident: NewResidentIn | None = None
+
+
+class VisitOut(Schema):
+    id: int
+    client_uuid: uuid.UUID
+    target_id: int
+    outcome: str
+    visited_at: datetime
+    answers: dict[str, Any]
+    note: str
+    at_the_door: bool
+    visitor: str
+    new_resident_id: int | None
+    recorded_at: datetime
+
+
+def campaign_out(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "id": campaign.pk,
+        "title": campaign.title,
+        "description": campaign.description,
+        "unit_code": campaign.unit.code,
+        "unit_name": campaign.unit.name,
+        "starts_on": campaign.starts_on,
+        "ends_on": campaign.ends_on,
+        "state": campaign.state,
+        "target_kind": campaign.target_kind,
+    }
+
+
+def figures_out(figures: Figures) -> dict[str, Any]:
+    return {
+        "unit_code": figures.unit.code,
+        "unit_name": figures.unit.name,
+        "unit_kind": figures.unit.kind,
+        "targets": figures.targets,
+        "visited": figures.visited,
+        "reached": figures.reached,
+        "remaining": figures.remaining,
+        "share": round(figures.share, 4),
+    }
+
+
+def progress_out(progress: Progress) -> dict[str, Any]:
+    return {
+        "total": figures_out(progress.total),
+        "towns": [figures_out(f) for f in progress.towns],
+        "communities": [figures_out(f) for f in progress.communities],
+        "grids": [figures_out(f) for f in progress.grids],
+    }
+
+
+def target_out(target: Target, user_id: int) -> dict[str, Any]:
+    """Reads `grid` and `last_outcome`: select them."""
+    return {
+        "id": target.pk,
+        "campaign_id": target.campaign_id,
+        "label": target.label,
+        "address": target.address,
+        "compound": target.compound_name,
+        "building": target.building_name,
+        "floor": target.floor,
+        "number": target.number,
+        "grid_code": target.grid.code,
+        "category": target.category,
+        "visits": target.visits,
+        "outcome": target.last_outcome.code if target.last_outcome else None,
+        "is_reached": target.is_reached,
+        "is_done": target.is_done,
+        "last_visited_at": target.last_visited_at,
+        "is_mine": target.assignee_id == user_id,
+    }
+
+
+def outcome_out(outcome: OutcomeCode) -> dict[str, Any]:
+    return {
+        "code": outcome.code,
+        "name": outcome.name,
+        "counts_as_reached": outcome.counts_as_reached,
+        "is_done": outcome.is_done,
+    }
+
+
+def visit_out(visit: Visit) -> dict[str, Any]:
+    """Reads `outcome` and `visitor`: select them."""
+    return {
+        "id": visit.pk,
+        "client_uuid": visit.client_uuid,
+        "target_id": visit.target_id,
+        "outcome": visit.outcome.code,
+        "visited_at": visit.visited_at,
+        "answers": visit.answers,
+        "note": visit.note,
+        "at_the_door": bool(visit.proof),
+        "visitor": visit.visitor.get_username(),
+        "new_resident_id": visit.new_resident_id,
+        "recorded_at": visit.recorded_at,
+    }

@@ -1,0 +1,1 @@
+"""Pages of canvass campaigns: the organisers' (desktop) and the helpers' (phone)."""

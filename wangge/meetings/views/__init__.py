@@ -1,0 +1,2 @@
+"""Pages of meetings and votes: staff pages (desktop) under /meetings/, and the residents'
+pages (phone) under /public/meetings/."""
