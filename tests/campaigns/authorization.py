@@ -110,7 +110,7 @@ def add_to_world(cast: Any, secrets: dict[str, str]) -> dict[str, object]:
         staff, persons, services.QuestionInput(label="秘密身体状况", kind=QuestionKind.TEXT)
     )
     services.open_campaign(staff, persons)
-    person_target = Target.objects.get(campaign=persons)
+    person_target = Target.objects.get(campaign=persons, person=elder)
     secrets.update(
         {
             "campaign title": "秘密敲门行动",

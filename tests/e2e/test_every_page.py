@@ -20,6 +20,7 @@ from django.urls import reverse
 from tests.cases.loop_helpers import RESIDENT_PHONE, drive_to
 from tests.e2e.browser import DESKTOP, PHONE, assert_no_horizontal_scroll, give_password, log_in
 from tests.people.helpers import house_in, person_in, tag_kind
+from tests.security.world import APP_WORLDS
 from wangge.cases.workflow import CaseState
 from wangge.people.services import OrganisationInput, give_tag, save_organisation
 
@@ -117,10 +118,104 @@ def visits(cast: Any, open_number: str, handling_number: str) -> list[Visit]:
             "administrator",
             reverse("people:tag_kind_edit", args=["elderly_alone"]),
         ),
+        *community_work_visits(cast),
         Visit("landlord", "", reverse("people:landlord")),
         Visit("public-home", "", reverse("public:home")),
         Visit("public-report", "", reverse("public:report")),
         Visit("public-lookup", "", reverse("public:lookup")),
+    ]
+
+
+def community_work_visits(cast: Any) -> list[Visit]:
+    """The pages of canvass campaigns, two-way claiming and meetings, over the objects the
+    authorization table's world makes in grid A (tests/<app>/authorization.py)."""
+    ids: dict[str, Any] = {}
+    for app_world in APP_WORLDS:
+        ids.update(app_world.add_to_world(cast, {}))
+
+    def first(key: str) -> Any:
+        value = ids[key]
+        return value[0] if isinstance(value, list) else value
+
+    campaign, target = first("campaign_id"), first("campaign_target_id")
+    need, agreement = first("claims_need_id"), first("claims_agreement_id")
+    community = first("claims_community_code")
+    staff, worker = "community_staff", "grid_worker_a"
+    return [
+        Visit("campaigns", staff, reverse("campaigns:list")),
+        Visit("campaign-new", staff, reverse("campaigns:create")),
+        Visit("campaign", staff, reverse("campaigns:campaign", args=[campaign])),
+        Visit("campaign-edit", staff, reverse("campaigns:edit", args=[first("campaign_id")])),
+        Visit("campaign-questions", staff, reverse("campaigns:questions", args=[campaign])),
+        Visit("campaign-assign", staff, reverse("campaigns:assign", args=[campaign])),
+        Visit("campaign-remaining", staff, reverse("campaigns:remaining", args=[campaign])),
+        Visit("campaign-doorplates", staff, reverse("campaigns:doorplates", args=[campaign])),
+        Visit("campaign-mine", worker, reverse("campaigns:mine", args=[campaign])),
+        Visit("campaign-target", worker, reverse("campaigns:target", args=[target])),
+        Visit("campaign-outcomes", "administrator", reverse("campaigns:outcomes")),
+        Visit(
+            "doorplate-resident",
+            "",
+            reverse("public_campaigns:door", args=[ids["campaign_doorplate"]]),
+        ),
+        Visit("claims", staff, reverse("claims:home")),
+        Visit("claims-leader", "leader", reverse("claims:home")),
+        Visit("claims-needs", staff, reverse("claims:needs")),
+        Visit("claims-need", staff, reverse("claims:need", args=[need])),
+        Visit("claims-need-new", staff, reverse("claims:need_create")),
+        Visit("claims-resources", staff, reverse("claims:resources")),
+        Visit("claims-projects", staff, reverse("claims:projects")),
+        Visit("claims-project", staff, reverse("claims:project", args=[ids["claims_project_id"]])),
+        Visit("claims-agreements", staff, reverse("claims:agreements")),
+        Visit("claims-agreement", staff, reverse("claims:agreement", args=[agreement])),
+        Visit("claims-member-units", staff, reverse("claims:member_units")),
+        Visit(
+            "claims-member-unit",
+            staff,
+            reverse("claims:member_unit", args=[ids["claims_member_unit_id"]]),
+        ),
+        Visit("claims-member-unit-new", staff, reverse("claims:member_unit_create")),
+        Visit("claims-volunteers", staff, reverse("claims:volunteers")),
+        Visit(
+            "claims-volunteer",
+            staff,
+            reverse("claims:volunteer", args=[first("claims_volunteer_id")]),
+        ),
+        Visit("claims-wishes", staff, reverse("claims:wishes")),
+        Visit("claims-posts", staff, reverse("claims:posts")),
+        Visit("claims-funds", staff, reverse("claims:funds")),
+        Visit("public-claims", "", reverse("public_claims:index")),
+        Visit("public-claims-community", "", reverse("public_claims:community", args=[community])),
+        Visit("public-claims-need", "", reverse("public_claims:need", args=[community])),
+        Visit("public-claims-wish", "", reverse("public_claims:wish", args=[community])),
+        Visit("public-claims-volunteer", "", reverse("public_claims:volunteer", args=[community])),
+        Visit(
+            "public-claims-me",
+            "",
+            reverse("public_claims:me", args=[ids["claims_volunteer_key"]]),
+        ),
+        Visit("meetings", staff, reverse("meetings:home")),
+        Visit("meetings-topics", staff, reverse("meetings:topics")),
+        Visit("meetings-topic", staff, reverse("meetings:topic", args=[ids["topic_id"]])),
+        Visit("meetings-list", staff, reverse("meetings:meetings")),
+        Visit("meetings-new", staff, reverse("meetings:meeting_create")),
+        Visit("meeting", staff, reverse("meetings:meeting", args=[ids["meeting_id"]])),
+        Visit("meetings-tasks", staff, reverse("meetings:tasks")),
+        Visit("meetings-task", staff, reverse("meetings:task", args=[ids["task_id"]])),
+        Visit("votes", staff, reverse("meetings:votes")),
+        Visit("vote-new", staff, reverse("meetings:vote_create")),
+        Visit("vote", staff, reverse("meetings:vote", args=[ids["vote_id"]])),
+        Visit("procedures", staff, reverse("meetings:procedures")),
+        Visit("procedure-new", staff, reverse("meetings:procedure_create")),
+        Visit("procedure", staff, reverse("meetings:procedure", args=[ids["procedure_id"]])),
+        Visit("public-propose", "", reverse("public_meetings:propose")),
+        Visit("public-ballot", "", reverse("public_meetings:ballot", args=[ids["ballot_token"]])),
+        Visit(
+            "public-sign-in",
+            "",
+            reverse("public_meetings:sign_in", args=[ids["sign_in_token"]]),
+        ),
+        Visit("public-disclosures", "", reverse("public_meetings:disclosures")),
     ]
 
 

@@ -30,7 +30,7 @@ def _proposal(cast, **given):
 
 
 def test_a_resident_proposes_a_topic_without_an_account(cast):
-    response = Client().post(f"{PUBLIC}/propose/", _proposal(cast))
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(f"{PUBLIC}/propose/", _proposal(cast))
     assert response.status_code == 302
     topic = Topic.objects.get()
     assert (topic.community, topic.source, topic.proposer_phone) == (
@@ -41,7 +41,9 @@ def test_a_resident_proposes_a_topic_without_an_account(cast):
 
 
 def test_a_proposal_without_a_phone_is_refused_beside_it(cast):
-    response = Client().post(f"{PUBLIC}/propose/", _proposal(cast, proposer_phone=""))
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        f"{PUBLIC}/propose/", _proposal(cast, proposer_phone="")
+    )
     assert response.status_code == 400
     assert_error_beside(html_of(response), "id_proposer_phone")
     assert not Topic.objects.exists()
@@ -49,7 +51,7 @@ def test_a_proposal_without_a_phone_is_refused_beside_it(cast):
 
 def test_proposals_are_rate_limited_per_phone(cast, settings):
     settings.PUBLIC_REPORTS_PER_PHONE_PER_DAY = 2
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     for _n in range(2):
         assert client.post(f"{PUBLIC}/propose/", _proposal(cast)).status_code == 302
     refused = client.post(f"{PUBLIC}/propose/", _proposal(cast))
@@ -59,7 +61,7 @@ def test_proposals_are_rate_limited_per_phone(cast, settings):
 
 def test_proposals_are_rate_limited_per_address(cast, settings):
     settings.PUBLIC_REPORTS_PER_IP_PER_HOUR = 1
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert client.post(f"{PUBLIC}/propose/", _proposal(cast)).status_code == 302
     assert (
         client.post(f"{PUBLIC}/propose/", _proposal(cast, proposer_phone="13900001111")).status_code
@@ -70,7 +72,7 @@ def test_proposals_are_rate_limited_per_address(cast, settings):
 def test_a_villager_votes_changes_and_sees_the_result_after_the_close(cast):
     vote = list_vote(cast.tree.community, cast.community_staff, ["陈一", "李二"], is_secret=True)
     token = links(cast.community_staff, vote)[0]
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     page = client.get(f"{PUBLIC}/ballot/{token}/")
     assert page.status_code == 200 and "是否同意加装电梯" in html_of(page)
     assert "陈一" not in html_of(page)
@@ -90,7 +92,7 @@ def test_a_villager_votes_changes_and_sees_the_result_after_the_close(cast):
 def test_an_unchangeable_ballot_offers_no_form_once_cast(cast):
     vote = list_vote(cast.tree.community, cast.community_staff, is_changeable=False)
     token = links(cast.community_staff, vote)[0]
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.post(f"{PUBLIC}/ballot/{token}/", {"choice": "2"})
     page = html_of(client.get(f"{PUBLIC}/ballot/{token}/"))
     assert 'id="ballot-form"' not in page and 'id="my-choice"' in page
@@ -99,7 +101,7 @@ def test_an_unchangeable_ballot_offers_no_form_once_cast(cast):
 
 def test_an_unknown_link_is_404_and_many_are_throttled(cast, settings):
     settings.PUBLIC_LOOKUPS_PER_IP_PER_HOUR = 2
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     statuses = [client.get(f"{PUBLIC}/ballot/{'a' * 43}/").status_code for _n in range(3)]
     assert statuses == [404, 404, 429]
 
@@ -108,7 +110,7 @@ def test_an_invitee_signs_in_with_their_link_on_the_day(cast):
     meeting = meeting_in(cast.tree.community, cast.community_staff, hours=0.5)
     invitee = meeting.invitees.last()
     token = services.issue_sign_in_link(cast.community_staff, invitee)
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert "陈伯" in html_of(client.get(f"{PUBLIC}/sign-in/{token}/"))
     assert client.post(f"{PUBLIC}/sign-in/{token}/").status_code == 200
     invitee.refresh_from_db()
@@ -122,11 +124,11 @@ def test_the_public_result_shows_counts_and_no_voter(cast):
     )
     for token in links(cast.community_staff, vote)[:2]:
         services.cast_ballot(token, 0)
-    before = html_of(Client().get(f"{PUBLIC}/votes/{vote.pk}/"))
+    before = html_of(Client(HTTP_ACCEPT_LANGUAGE="en").get(f"{PUBLIC}/votes/{vote.pk}/"))
     assert 'id="vote-open"' in before
     services.close_vote(cast.community_staff, vote)
 
-    page = html_of(Client().get(f"{PUBLIC}/votes/{vote.pk}/"))
+    page = html_of(Client(HTTP_ACCEPT_LANGUAGE="en").get(f"{PUBLIC}/votes/{vote.pk}/"))
 
     assert "Passed" in page and "2 of 3" in page
     for name in ("陈一", "李二", "王三"):
@@ -135,9 +137,12 @@ def test_the_public_result_shows_counts_and_no_voter(cast):
 
 def test_disclosures_are_public_with_the_notice_photo_and_nothing_else(cast):
     procedure = services.start_procedure(cast.community_staff, cast.tree.community, "村道硬化")
-    assert Client().get(f"{PUBLIC}/disclosures/{procedure.pk}/").status_code == 404
+    assert (
+        Client(HTTP_ACCEPT_LANGUAGE="en").get(f"{PUBLIC}/disclosures/{procedure.pk}/").status_code
+        == 404
+    )
     _through(procedure, cast.community_staff, Step.RESOLUTION_DISCLOSED)
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
 
     page = html_of(client.get(f"{PUBLIC}/disclosures/{procedure.pk}/"))
     photo = StepDocument.objects.get()
@@ -155,5 +160,5 @@ def test_public_pages_answer_in_chinese_by_default(cast, chinese_client):
 
 
 def test_the_proposal_page_is_phone_sized(cast):
-    html = html_of(Client().get(f"{PUBLIC}/propose/"))
+    html = html_of(Client(HTTP_ACCEPT_LANGUAGE="en").get(f"{PUBLIC}/propose/"))
     assert 'type="tel"' in html and "narrow" in html
