@@ -106,7 +106,7 @@ def add_to_world(cast: Any, secrets: dict[str, str]) -> dict[str, object]:
             tags=[kind.code],
         ),
     )
-    services.add_question(
+    persons_question = services.add_question(
         staff, persons, services.QuestionInput(label="秘密身体状况", kind=QuestionKind.TEXT)
     )
     services.open_campaign(staff, persons)
@@ -128,7 +128,8 @@ def add_to_world(cast: Any, secrets: dict[str, str]) -> dict[str, object]:
     return {
         "campaign_id": [campaign.pk, draft.pk, persons.pk],
         "campaign_target_id": [target.pk, person_target.pk],
-        "campaign_question_id": [question.pk, draft_question.pk],
+        # Zipped with campaign_id by the table: each question of the campaign beside it.
+        "campaign_question_id": [question.pk, draft_question.pk, persons_question.pk],
         "campaign_visit_id": visit.pk,
         "campaign_photo_uid": str(photo.uid),
         "campaign_doorplate": sign_house(houses[0]),

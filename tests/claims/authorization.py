@@ -17,6 +17,9 @@ Routes open to anonymous users (under /public/claims/):
   `claims.wish`, `claims.postsignup`, `cases.attachment`, `core.auditentry`). The link-holder's
   own name, the open wish's title and the post's title are therefore not secrets; the other
   volunteer's name and phone, and the link-holder's phone, are.
+- `GET claims/agreements/export/` takes no parameter: whoever keeps some community's lists
+  downloads the agreements of the communities they keep (another subtree's staff get a workbook
+  with none of ours) and the export writes one audit entry of its own (`core.auditentry`).
 Every staff route is scoped by community (a grid worker's by their grid's community): another
 community's users get 404. A member unit's contact account acts for its own unit only.
 """
@@ -62,6 +65,7 @@ OWN_TABLES: dict[str, frozenset[str]] = {
         {"claims.wish", "cases.attachment", "core.auditentry"}
     ),
     f"POST {_KEY}posts/<int:post_id>/": frozenset({"claims.postsignup", "core.auditentry"}),
+    "GET claims/agreements/export/": frozenset({"core.auditentry"}),
 }
 
 CONTACT_PHONE = "13922224444"

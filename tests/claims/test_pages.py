@@ -63,6 +63,7 @@ def pages(world):
         reverse("claims:resources"),
         reverse("claims:needs"),
         reverse("claims:need", args=[world["need"].pk]),
+        reverse("claims:need_edit", args=[world["need"].pk]),
         reverse("claims:projects"),
         reverse("claims:project", args=[world["project"].pk]),
         reverse("claims:agreements"),

@@ -382,6 +382,14 @@ ROUTE_BODIES: dict[str, dict[str, Any]] = {
         "outcome": "registered",
         "note": "越权走访",
     },
+    f"{API_PREFIX}campaigns": {
+        "title": "越权行动",
+        "unit_code": "440703006107",
+        "starts_on": "2026-01-01",
+        "ends_on": "2026-12-31",
+    },
+    f"{API_PREFIX}campaigns/<campaign_id>/questions": {"label": "越权问题", "kind": "text"},
+    f"{API_PREFIX}campaigns/<campaign_id>/assignments": {"assignee": None},
 }
 
 

@@ -11,9 +11,9 @@ from typing import Annotated, Any
 from ninja import Field, Schema
 from pydantic import AfterValidator, AwareDatetime, ConfigDict
 
-from wangge.campaigns.models import Campaign, OutcomeCode, Target, Visit
+from wangge.campaigns.models import Campaign, OutcomeCode, Question, Target, Visit
 from wangge.campaigns.queries import Figures, Progress
-from wangge.core.api_schemas import BodyFloat, BodyIn, BodyInt
+from wangge.core.api_schemas import BodyBool, BodyFloat, BodyId, BodyIn, BodyInt
 
 
 def _no_nul(value: str) -> str:
@@ -141,6 +141,81 @@ class VisitIn(BodyIn):
     new_resident: NewResidentIn | None = None
 
 
+Code = Annotated[str, AfterValidator(_no_nul), Field(max_length=64)]
+Choice = Annotated[str, AfterValidator(_no_nul), Field(max_length=200)]
+
+
+class CampaignIn(BodyIn):
+    """A new campaign, saved as a draft; its selectors by org unit code, compound and building
+    id, house use and person tag code (none given: the whole unit that runs it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text = Field(..., max_length=100)
+    unit_code: Code = Field(..., description="The community, town or district that runs it")
+    starts_on: date
+    ends_on: date
+    description: Text = Field("", max_length=4000)
+    target_kind: Text = Field("houses", max_length=16, description="houses or persons")
+    unit_codes: list[Code] = Field(default_factory=list, max_length=200)
+    compound_ids: list[BodyId] = Field(default_factory=list, max_length=500)
+    building_ids: list[BodyId] = Field(default_factory=list, max_length=2000)
+    uses: list[Code] = Field(default_factory=list, max_length=20)
+    tags: list[Code] = Field(default_factory=list, max_length=50)
+
+
+class QuestionIn(BodyIn):
+    model_config = ConfigDict(extra="forbid")
+
+    label: Text = Field(..., max_length=200)
+    kind: Text = Field(
+        ..., max_length=16, description="text, single, multiple, number, date or photo"
+    )
+    choices: list[Choice] = Field(
+        default_factory=list, max_length=100, description="For single and multiple: 2 to 30"
+    )
+    is_required: BodyBool = False
+    help_text: Text = Field("", max_length=200)
+
+
+class QuestionOut(Schema):
+    id: int
+    campaign_id: int
+    order: int
+    label: str
+    kind: str
+    choices: list[str]
+    is_required: bool
+    help_text: str
+
+
+class OpenedOut(Schema):
+    campaign: CampaignOut
+    targets: int = Field(description="How many targets the campaign has now")
+
+
+class AssignIn(BodyIn):
+    """Which targets of an open campaign to give to whom; every criterion given must hold."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    assignee: Code | None = Field(
+        ..., description="The username of a helper who may canvass there; null takes them back"
+    )
+    grid_code: Code | None = None
+    building_id: BodyId | None = None
+    floor_from: Annotated[BodyInt, Field(ge=-10, le=300)] | None = None
+    floor_to: Annotated[BodyInt, Field(ge=-10, le=300)] | None = None
+    category: Code = Field("", description="A house use; empty: all")
+    target_ids: list[BodyId] | None = Field(None, max_length=5000)
+    only_not_done: BodyBool = False
+    only_unassigned: BodyBool = False
+
+
+class AssignedOut(Schema):
+    count: int = Field(description="How many targets were given")
+
+
 class VisitOut(Schema):
     id: int
     client_uuid: uuid.UUID
@@ -166,6 +241,19 @@ def campaign_out(campaign: Campaign) -> dict[str, Any]:
         "ends_on": campaign.ends_on,
         "state": campaign.state,
         "target_kind": campaign.target_kind,
+    }
+
+
+def question_out(question: Question) -> dict[str, Any]:
+    return {
+        "id": question.pk,
+        "campaign_id": question.campaign_id,
+        "order": question.order,
+        "label": question.label,
+        "kind": question.kind,
+        "choices": list(question.choices),
+        "is_required": question.is_required,
+        "help_text": question.help_text,
     }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wangge.campaigns.models import OutcomeCode, QuestionKind, TargetKind
 from wangge.org.models import OrgUnit
@@ -128,7 +129,8 @@ class CampaignForm(ServiceForm):
 
 
 class QuestionForm(ServiceForm):
-    label = forms.CharField(label=_("Question"), max_length=200)
+    # "Question" alone is a voting matter (表决事项) elsewhere in the catalogue.
+    label = forms.CharField(label=pgettext_lazy("questionnaire", "Question"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind of answer"), choices=QuestionKind.choices)
     choices = forms.CharField(
         label=_("Choices"),

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CampaignState(models.TextChoices):
@@ -115,7 +116,8 @@ class QuestionKind(models.TextChoices):
     TEXT = "text", _("Text")
     SINGLE = "single", _("One choice")
     MULTIPLE = "multiple", _("Several choices")
-    NUMBER = "number", _("Number")
+    # "Number" alone is a house number (编号) elsewhere in the catalogue.
+    NUMBER = "number", pgettext_lazy("kind of answer", "Number")
     DATE = "date", _("Date")
     PHOTO = "photo", _("Photo")
 

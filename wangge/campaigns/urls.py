@@ -20,6 +20,11 @@ urlpatterns = [
         campaigns.question_change,
         name="question_change",
     ),
+    path(
+        "<int:campaign_id>/questions/<int:question_id>/edit/",
+        campaigns.question_edit,
+        name="question_edit",
+    ),
     path("<int:campaign_id>/assign/", campaigns.campaign_assign, name="assign"),
     path("<int:campaign_id>/remaining/", campaigns.campaign_remaining, name="remaining"),
     path("<int:campaign_id>/export.xlsx", campaigns.campaign_export, name="export"),

@@ -154,6 +154,19 @@ class NeedForm(ClaimsForm):
         self.fields["community"].help_text = _("Not needed for a need raised from a case.")
 
 
+class NeedEditForm(NeedForm):
+    """What a need asks for, changed by staff: its community and its case stay as they are;
+    the contact phone on file is kept when the field is left empty (it is never shown here)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, communities=OrgUnit.objects.none(), **kwargs)
+        del self.fields["community"]
+        del self.fields["case_number"]
+        self.fields["contact_phone"].help_text = _(
+            "Leave empty to keep the number on file; type a new one to replace it."
+        )
+
+
 class PublicNeedForm(ClaimsForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=ResourceKind.choices)
     title = forms.CharField(label=_("What do you need?"), max_length=100)

@@ -31,6 +31,7 @@ urlpatterns = [
     path("needs/", lists.need_list, name="needs"),
     path("needs/new/", lists.need_create, name="need_create"),
     path("needs/<int:need_id>/", lists.need_page, name="need"),
+    path("needs/<int:need_id>/edit/", lists.need_edit, name="need_edit"),
     path("needs/<int:need_id>/claim/", lists.need_claim, name="need_claim"),
     path("needs/<int:need_id>/close/", lists.need_close, name="need_close"),
     path("projects/", lists.project_list, name="projects"),
@@ -39,6 +40,7 @@ urlpatterns = [
     path("projects/<int:project_id>/claim/", lists.project_claim, name="project_claim"),
     path("projects/<int:project_id>/spend/", lists.project_spend, name="project_spend"),
     path("agreements/", agreements.agreement_list, name="agreements"),
+    path("agreements/export/", agreements.agreement_export, name="agreement_export"),
     path("agreements/<int:agreement_id>/", agreements.agreement_page, name="agreement"),
     path(
         "agreements/<int:agreement_id>/progress/",
@@ -76,6 +78,7 @@ urlpatterns = [
     path("hours/<int:hours_id>/decide/", volunteers.hours_decide, name="hours_decide"),
     path("wishes/", volunteers.wish_list, name="wishes"),
     path("wishes/new/", volunteers.wish_create, name="wish_create"),
+    path("wishes/<int:wish_id>/fulfil/", volunteers.wish_fulfil, name="wish_fulfil"),
     path("posts/", volunteers.post_list, name="posts"),
     path("posts/new/", volunteers.post_create, name="post_create"),
 ]

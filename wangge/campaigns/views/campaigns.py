@@ -263,6 +263,58 @@ def question_change(request: HttpRequest, campaign_id: int, question_id: int) ->
     return redirect("campaigns:questions", campaign_id=campaign.pk)
 
 
+def _question_form(question: Question, data: Any = None) -> QuestionForm:
+    initial = {
+        "label": question.label,
+        "kind": question.kind,
+        "choices": "\n".join(question.choices),
+        "is_required": question.is_required,
+        "help_text": question.help_text,
+    }
+    return QuestionForm(data, initial=initial)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def question_edit(request: HttpRequest, campaign_id: int, question_id: int) -> HttpResponse:
+    """Change a question in place (label, kind, choices, required, help) while the campaign is a
+    draft; once it is open the questionnaire is fixed and a change is refused with the reason."""
+    user = actor(request)
+    campaign = run_campaign_or_404(request, campaign_id)
+    question = _question_or_404(campaign, question_id)
+    is_draft = campaign.state == CampaignState.DRAFT
+    form = _question_form(question, request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if not is_draft:
+            status = 409
+            form.add_error(None, _("The questionnaire is fixed once the campaign is open."))
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.update_question(
+                    user,
+                    question,
+                    services.QuestionInput(
+                        label=data["label"],
+                        kind=data["kind"],
+                        choices=form.choice_list(),
+                        is_required=data["is_required"],
+                        help_text=data["help_text"],
+                    ),
+                )
+            except CampaignError as refused:
+                form.add_refusal(refused.field, refused.message)
+                if campaign.state != CampaignState.DRAFT:
+                    status = 409
+            else:
+                messages.success(request, _("The question is saved."))
+                return redirect("campaigns:questions", campaign_id=campaign.pk)
+    context = {"campaign": campaign, "question": question, "form": form, "is_draft": is_draft}
+    return render(request, "campaigns/question_edit.html", context, status=status)
+
+
 def _building_choices(campaign: Campaign) -> list[tuple[str, str]]:
     rows = (
         campaign.targets.exclude(building__isnull=True)

@@ -14,6 +14,7 @@ from wangge.claims.services.agreements import (
 )
 from wangge.claims.services.funds import allocate_fund, spend_fund
 from wangge.claims.services.lists import (
+    EDITABLE_NEED_STATES,
     NeedInput,
     ProjectInput,
     ResourceInput,
@@ -56,6 +57,7 @@ from wangge.claims.services.volunteers import (
 )
 
 __all__ = [
+    "EDITABLE_NEED_STATES",
     "ClaimInput",
     "ContactInput",
     "MemberUnitInput",

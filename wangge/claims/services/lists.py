@@ -219,13 +219,19 @@ def raise_need_from_case(actor: User | None, case: Case, given: NeedInput) -> Ne
     return _store_need(actor, need, "claims.need.raise_from_case")
 
 
+# A need may be changed while a unit can still act on what it asks: open, or claimed but not
+# started (an agreement in progress or a closed need keeps what was agreed).
+EDITABLE_NEED_STATES = frozenset({NeedState.OPEN, NeedState.CLAIMED})
+
+
 def update_need(actor: User | None, need: Need, given: NeedInput) -> Need:
-    """Change what an open need asks for; the contact phone kept when none is given."""
+    """Change what an open or claimed need asks for; the contact phone kept when none is
+    given."""
     require_manage(actor, need.community)
     with transaction.atomic():
         locked = Need.objects.select_for_update().select_related("community").get(pk=need.pk)
-        if locked.state != NeedState.OPEN:
-            raise InvalidState(_("Only an open need can be changed."), "state")
+        if locked.state not in EDITABLE_NEED_STATES:
+            raise InvalidState(_("Only an open or claimed need can be changed."), "state")
         phone = given.contact_phone or locked.contact_phone
         _fill_need(locked, NeedInput(**{**given.__dict__, "contact_phone": phone}))
         locked.updated_at = clock.now()

@@ -228,7 +228,8 @@ def fulfil_wish(
             "claims.wish.fulfil",
             locked,
             locked.title,
-            volunteer=volunteer.pk if volunteer else None,
+            volunteer=locked.volunteer_id,
+            for_volunteer=volunteer is None,
         )
     return locked
 

@@ -19,8 +19,10 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from wangge.cases.exports import XLSX_CONTENT_TYPE
 from wangge.claims import queries, services
 from wangge.claims.exceptions import ClaimsError, NotAllowed
+from wangge.claims.exports import export_agreements
 from wangge.claims.forms import (
     AgreementFilterForm,
     CompleteForm,
@@ -34,7 +36,14 @@ from wangge.claims.permissions import (
     get_evidence_for_user,
     may_act_for,
 )
-from wangge.claims.views.lookups import actor, found, refused, require_viewer
+from wangge.claims.views.lookups import (
+    actor,
+    found,
+    kept_communities,
+    refused,
+    require_keeper,
+    require_viewer,
+)
 from wangge.core.masking import mask_phone
 
 
@@ -51,8 +60,33 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     context = {
         "agreements": queries.agreement_list(request.user, state=state, overdue=overdue),
         "filters": filters,
+        "may_keep": kept_communities(request).exists(),
     }
     return render(request, "claims/agreements.html", context, status=status)
+
+
+@login_required
+@require_GET
+def agreement_export(request: HttpRequest) -> HttpResponse:
+    """The agreements of the communities the user keeps, with the list's filters, as a
+    masked workbook (`wangge.claims.exports`); one audit entry per export."""
+    require_keeper(request)
+    filters = AgreementFilterForm(request.GET)
+    if not filters.is_valid():
+        return HttpResponse(_("Choose a state from the list."), status=400)
+    export = export_agreements(
+        actor(request),
+        state=filters.cleaned_data["state"],
+        overdue=filters.cleaned_data["overdue"],
+    )
+    response = FileResponse(
+        export.file, as_attachment=True, filename=export.filename, content_type=XLSX_CONTENT_TYPE
+    )
+    response["X-Export-Rows"] = str(export.rows)
+    if export.is_capped:
+        response["X-Export-Capped"] = "true"
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def _forms(

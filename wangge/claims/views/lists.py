@@ -23,6 +23,7 @@ from wangge.claims import queries, services
 from wangge.claims.exceptions import ClaimsError, Invalid, NotAllowed
 from wangge.claims.forms import (
     ClaimForm,
+    NeedEditForm,
     NeedFilterForm,
     NeedForm,
     ProjectForm,
@@ -115,6 +116,7 @@ def _need_page(
         "close_form": close_form
         or (ReasonForm(prefix="close") if keeps and need.state == NeedState.OPEN else None),
         "may_keep": keeps,
+        "may_edit": keeps and need.state in services.EDITABLE_NEED_STATES,
     }
     response = render(request, "claims/need.html", context, status=status)
     response["Cache-Control"] = "no-store"
@@ -210,18 +212,7 @@ def need_create(request: HttpRequest) -> HttpResponse:
             request, title=title, form=form, crumbs=crumbs, cancel=cancel, status=status
         )
     data = form.cleaned_data
-    given = services.NeedInput(
-        kind=data["kind"],
-        title=data["title"],
-        description=data["description"],
-        quantity=data["quantity"],
-        unit=data["unit"],
-        place=data["place"],
-        urgency=data["urgency"],
-        wanted_by=data["wanted_by"],
-        contact_name=data["contact_name"],
-        contact_phone=data["contact_phone"],
-    )
+    given = _need_input(data)
     try:
         if data["case_number"]:
             try:
@@ -239,6 +230,81 @@ def need_create(request: HttpRequest) -> HttpResponse:
         form.add_refusal(error.field, error.message)
         return form_page(request, title=title, form=form, crumbs=crumbs, cancel=cancel, status=400)
     messages.success(request, _("The need is raised."))
+    return redirect("claims:need", need_id=need.pk)
+
+
+def _need_input(data: dict[str, Any]) -> services.NeedInput:
+    return services.NeedInput(
+        kind=data["kind"],
+        title=data["title"],
+        description=data["description"],
+        quantity=data["quantity"],
+        unit=data["unit"],
+        place=data["place"],
+        urgency=data["urgency"],
+        wanted_by=data["wanted_by"],
+        contact_name=data["contact_name"],
+        contact_phone=data["contact_phone"],
+    )
+
+
+_NEED_FIELDS = (
+    "kind",
+    "title",
+    "description",
+    "quantity",
+    "unit",
+    "place",
+    "urgency",
+    "wanted_by",
+    "contact_name",
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def need_edit(request: HttpRequest, need_id: int) -> HttpResponse:
+    """Staff of the need's community change what it asks for, while it is open or claimed;
+    another community's staff get a 404, a viewer a 403."""
+    need = found(get_need_for_user, request, need_id)
+    if not may_manage(request.user, need.community):
+        raise PermissionDenied
+    title = _("Change the need")
+    crumbs = [
+        (reverse("claims:home"), _("Two-way claiming")),
+        (reverse("claims:needs"), _("Needs")),
+        (reverse("claims:need", args=[need.pk]), need.title),
+    ]
+    cancel = reverse("claims:need", args=[need.pk])
+
+    def page(form: NeedEditForm | None, status: int, intro: str = "") -> HttpResponse:
+        response = form_page(
+            request,
+            title=title,
+            form=form,
+            crumbs=crumbs,
+            cancel=cancel,
+            status=status,
+            intro=intro,
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    if request.method != "POST" and need.state not in services.EDITABLE_NEED_STATES:
+        return page(None, 200, _("Only an open or claimed need can be changed."))
+    if request.method != "POST":
+        return page(NeedEditForm(initial={name: getattr(need, name) for name in _NEED_FIELDS}), 200)
+    form = NeedEditForm(request.POST)
+    if not form.is_valid():
+        return page(form, 400)
+    try:
+        services.update_need(actor(request), need, _need_input(form.cleaned_data))
+    except NotAllowed as error:
+        raise refused(error) from None
+    except ClaimsError as error:
+        form.add_refusal(error.field, error.message)
+        return page(form, 409 if error.field == "state" else 400)
+    messages.success(request, _("The need is changed."))
     return redirect("claims:need", need_id=need.pk)
 
 

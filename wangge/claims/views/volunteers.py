@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,9 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wangge.claims import queries, services
 from wangge.claims.exceptions import ClaimsError, Invalid, NotAllowed
-from wangge.claims.forms import HoursForm, PostForm, WishForm
-from wangge.claims.models import Post, Volunteer, VolunteerState
-from wangge.claims.permissions import get_hours_for_user, get_volunteer_for_user, may_manage
+from wangge.claims.forms import FulfilWishForm, HoursForm, PostForm, WishForm
+from wangge.claims.models import Post, Volunteer, VolunteerState, WishState
+from wangge.claims.permissions import (
+    get_hours_for_user,
+    get_volunteer_for_user,
+    get_wish_for_user,
+    may_manage,
+)
 from wangge.claims.views.lookups import (
     actor,
     form_page,
@@ -153,11 +160,72 @@ def hours_decide(request: HttpRequest, hours_id: int) -> HttpResponse:
 @require_GET
 def wish_list(request: HttpRequest) -> HttpResponse:
     require_viewer(request)
+    kept = set(kept_communities(request).values_list("pk", flat=True))
     context = {
         "wishes": queries.wish_list(request.user),
-        "may_keep": kept_communities(request).exists(),
+        "may_keep": bool(kept),
+        "kept": kept,
     }
     return render(request, "claims/wishes.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def wish_fulfil(request: HttpRequest, wish_id: int) -> HttpResponse:
+    """Staff of the wish's community record a claimed wish fulfilled for the volunteer who
+    claimed it (a volunteer without a phone at hand), with a photo or document as evidence;
+    the audit entry names the volunteer and that staff did it for them."""
+    wish = found(get_wish_for_user, request, wish_id)
+    if not may_manage(request.user, wish.community):
+        raise PermissionDenied
+    title = _("Record the wish fulfilled")
+    crumbs = [
+        (reverse("claims:home"), _("Two-way claiming")),
+        (reverse("claims:wishes"), _("Small wishes")),
+    ]
+    intro = _("%(wish)s, claimed by %(volunteer)s: record what was done, with a photo.") % {
+        "wish": wish.title,
+        "volunteer": wish.volunteer.name if wish.volunteer else "—",
+    }
+
+    def page(form: FulfilWishForm | None, status: int) -> HttpResponse:
+        return form_page(
+            request,
+            title=title,
+            form=form,
+            crumbs=crumbs,
+            cancel=reverse("claims:wishes"),
+            submit=_("Record fulfilled"),
+            status=status,
+            multipart=True,
+            intro=intro,
+        )
+
+    if request.method != "POST" and wish.state != WishState.CLAIMED:
+        intro = _("Only a claimed wish can be fulfilled.")
+        return page(None, 200)
+    if request.method != "POST":
+        return page(FulfilWishForm(), 200)
+    form = FulfilWishForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return page(form, 400)
+    upload: UploadedFile = form.cleaned_data["evidence"]
+    stored = []
+    try:
+        with transaction.atomic():
+            stored.append(services.store_evidence(actor(request), upload, upload.name or ""))
+            services.fulfil_wish(
+                None, wish, form.cleaned_data["outcome"], stored[0], actor=actor(request)
+            )
+    except ClaimsError as error:
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        if isinstance(error, NotAllowed):
+            raise refused(error) from None
+        form.add_refusal(error.field, error.message)
+        return page(form, 409 if error.field == "wish" else 400)
+    messages.success(request, _("The wish is recorded fulfilled."))
+    return redirect("claims:wishes")
 
 
 @login_required
