@@ -17,6 +17,7 @@ from ninja.errors import AuthenticationError
 from ninja.params.models import BodyModel
 from ninja.security import APIKeyHeader, django_auth
 
+from wangge.analytics.api import router as analytics_router
 from wangge.campaigns.api import router as campaigns_router
 from wangge.cases import exceptions as case_errors
 from wangge.cases.api import router as cases_router
@@ -88,6 +89,7 @@ _routers = [
     claims_router,
     campaigns_router,
     meetings_router,
+    analytics_router,
 ]
 _document_layer_answers(_routers)
 for _router in _routers:

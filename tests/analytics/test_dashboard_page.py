@@ -10,10 +10,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from tests.cases.loop_helpers import IN_GRID_B, act, drive_to, file_case
 from tests.clients import logged_in
-from wangge.analytics.figures import Period, cases_of, dashboard, rates_of
+from wangge.analytics import rollups
+from wangge.analytics.figures import rates_of
+from wangge.analytics.queries import Period, Scope, dashboard
 from wangge.cases.workflow import CaseState
 from wangge.core import clock
 
@@ -23,24 +26,24 @@ def test_the_figures_count_the_cases_of_the_subtree_in_the_period(cast):
     closed = drive_to(cast, CaseState.CLOSED)
     file_case(cast.grid_worker_b, at=IN_GRID_B)
     today = timezone.localdate(clock.now())
-    figures = dashboard(cast.tree.district, Period.last_days(7, today), clock.now())
+    figures = dashboard(Scope(cast.tree.district), Period.last_days(7, today), clock.now())
     assert figures.by_state[CaseState.DECLINED] == 1 and figures.by_state[CaseState.CLOSED] == 1
-    assert figures.rates.reported == 3 and figures.rates.closed == 1
-    assert figures.rates.resolution_rate == 1.0
-    assert sum(reported for _day, reported, _closed in figures.daily) == 3
-    assert sum(closed_count for _day, _reported, closed_count in figures.daily) == 1
-    assert figures.previous.reported == 0
+    assert figures.totals["reported"] == 3 and figures.totals["closed"] == 1
+    assert figures.figure("resolution_rate").value == 1.0
+    assert sum(totals["reported"] for _day, totals in figures.trend) == 3
+    assert sum(totals["closed_on_day"] for _day, totals in figures.trend) == 1
+    assert figures.previous_totals["reported"] == 0
     # Grid B's case is not in grid A's figures.
-    grid_a = dashboard(cast.tree.grid_a, Period.last_days(7, today), clock.now())
-    assert grid_a.rates.reported == 2
-    assert {declined.pk, closed.pk} <= set(cases_of(cast.tree.grid_a).values_list("pk", flat=True))
+    grid_a = dashboard(Scope(cast.tree.grid_a), Period.last_days(7, today), clock.now())
+    assert grid_a.totals["reported"] == 2
+    assert declined.state == CaseState.DECLINED and closed.state == CaseState.CLOSED
 
 
 def test_a_period_before_the_cases_counts_nothing(cast):
     file_case(cast.grid_worker_a)
     today = timezone.localdate(clock.now())
     long_ago = Period(today - timedelta(days=60), today - timedelta(days=31))
-    assert dashboard(cast.tree.district, long_ago, clock.now()).rates.reported == 0
+    assert dashboard(Scope(cast.tree.district), long_ago, clock.now()).totals["reported"] == 0
 
 
 def test_merged_duplicates_are_not_counted_in_the_rates(cast):
@@ -59,6 +62,35 @@ def test_a_leader_sees_the_dashboard_with_rates_ranking_and_definitions(cast):
     assert "Resolution rate: cases closed as resolved, of the cases closed." in html
     assert "100.0%" in html
     assert "Ranking of the units below" in html and "dashboard-data" in html
+    # Every figure is shown with its definition, beside the period before.
+    from wangge.analytics.definitions import FIGURES
+
+    for figure in FIGURES.values():
+        assert f'data-figure="{figure.key}"' in html
+        assert escape(str(figure.definition)) in html
+    assert "in the period before" in html
+
+
+def test_the_dashboard_reads_the_same_figures_before_and_after_a_rebuild(cast):
+    drive_to(cast, CaseState.CLOSED)
+    drive_to(cast, CaseState.HANDLING)
+    client = logged_in(cast.leader)
+
+    def shown() -> list[object]:
+        context = client.get(reverse("analytics:dashboard")).context
+        return [context[name] for name in ("rates", "others", "chart", "states", "ranking")]
+
+    live = shown()
+    rollups.rebuild()
+    assert shown() == live
+
+
+def test_a_long_period_shows_its_trend_by_month(cast):
+    drive_to(cast, CaseState.CLOSED)
+    today = timezone.localdate(clock.now())
+    figures = dashboard(Scope(cast.tree.district), Period.last_days(200, today), clock.now())
+    assert figures.trend_unit == "month"
+    assert sum(totals["reported"] for _month, totals in figures.trend) == 1
 
 
 def test_bad_filters_are_refused_by_field(cast):
@@ -81,6 +113,8 @@ def test_a_unit_outside_the_area_cannot_be_chosen(cast):
 
 
 def test_the_dashboard_costs_the_same_queries_whatever_the_number_of_cases(cast):
+    rollups.rebuild()
+
     def queries_with(count: int) -> int:
         for _ in range(count):
             file_case(cast.grid_worker_a)
@@ -93,3 +127,11 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_number_of_cases(cast)
         return len(captured.captured_queries)
 
     assert queries_with(1) == queries_with(6)
+
+
+def test_the_dashboard_page_stays_within_its_query_budget(cast, django_assert_max_num_queries):
+    drive_to(cast, CaseState.CLOSED)
+    client = logged_in(cast.leader)
+    client.get(reverse("analytics:dashboard"))
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("analytics:dashboard")).status_code == 200

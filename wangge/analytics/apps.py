@@ -14,9 +14,14 @@ class AnalyticsConfig(AppConfig):
     name = "wangge.analytics"
     label = "analytics"
     verbose_name = _("Analytics")
+    # Apply new case events to the rollups every few seconds (compare-and-set claims: safe to
+    # run in several workers at once).
+    periodic_jobs: tuple[tuple[str, float | None], ...] = (
+        ("wangge.analytics.rollups.apply_pending", 5),
+    )
 
     def home_entries(self, request: HttpRequest) -> list[dict[str, object]]:
-        from wangge.analytics.views import has_dashboard
+        from wangge.analytics.permissions import has_dashboard
 
         if not request.user.is_authenticated or not has_dashboard(request.user):
             return []

@@ -1,7 +1,8 @@
-"""The leader's dashboard: for any org unit of the user's area and any period, the counts by
-state, the three rates and the on-time rate beside the previous period, daily and weekly trends,
-the top categories and a ranking of the units one level down. Bad filters are refused by field
-(400), never guessed."""
+"""The leader's dashboard: for any org unit of the user's area and any period, every figure of
+`definitions` with its definition beside the previous period and its trend, the counts by
+state, reported and closed by day (by month for long periods) and by week, the top categories
+and a ranking of the units one level down, all read through `queries`. Bad filters are refused
+by field (400), never guessed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -19,33 +19,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from wangge.analytics.figures import DEFINITIONS, MAX_PERIOD_DAYS, Period, Rates, dashboard
+from wangge.analytics.definitions import FIGURES, HEADLINE
+from wangge.analytics.permissions import dashboard_units
+from wangge.analytics.queries import MAX_PERIOD_DAYS, FigureValue, Period, Scope, dashboard
 from wangge.cases.workflow import CaseState
 from wangge.core import clock
-from wangge.core.models import User
 from wangge.org.models import OrgUnit
-from wangge.org.queries import visible_units
-from wangge.org.roles import UnitKind
 
 DEFAULT_DAYS = 30
-
-
-def _area_units(user: User) -> QuerySet[OrgUnit]:
-    """The area units (not departments, not grids) the user may look at, in tree order,
-    without their outlines (large, and not drawn here)."""
-    return (
-        visible_units(user)
-        .exclude(kind__in=[UnitKind.DEPARTMENT, UnitKind.GRID])
-        .defer("boundary", "properties")
-    )
-
-
-def dashboard_units(user: User) -> list[OrgUnit]:
-    return list(_area_units(user))
-
-
-def has_dashboard(user: User) -> bool:
-    return _area_units(user).exists()
+RANKED = {key: FIGURES[key] for key in ("resolution_rate", "satisfaction_rate", "on_time_rate")}
 
 
 class DashboardForm(forms.Form):
@@ -83,25 +65,20 @@ class DashboardForm(forms.Form):
         return data
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def _rate_rows(current: Rates, previous: Rates) -> list[dict[str, Any]]:
-    rows = []
-    for name in ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate"):
-        now, before = getattr(current, name), getattr(previous, name)
-        change = None if now is None or before is None else (now - before) * 100
-        rows.append(
-            {
-                "name": name,
-                "value": _percent(now),
-                "previous": _percent(before),
-                "change": change,
-                "definition": DEFINITIONS[name],
-            }
-        )
-    return rows
+def _figure_rows(values: list[FigureValue]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": item.figure.key,
+            "label": item.figure.label,
+            "value": item.shown,
+            "previous": item.previous_shown,
+            "change": item.change,
+            "trend": item.trend,
+            "is_better": item.is_better,
+            "definition": item.figure.definition,
+        }
+        for item in values
+    ]
 
 
 @login_required
@@ -123,18 +100,26 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if request.GET else {}
     unit = form.units.get(data.get("unit") or "", units[0])  # the choices are the user's units
     period = data.get("period") or default
-    figures = dashboard(unit, period, clock.now())
+    figures = dashboard(Scope(unit), period, clock.now())
+    days = [bucket.isoformat() for bucket, _totals in figures.trend]
+    weekly: dict[date, list[int]] = {}
+    if figures.trend_unit == "day":
+        for day, totals in figures.trend:
+            week = weekly.setdefault(day - timedelta(days=day.weekday()), [0, 0])
+            week[0] += totals["reported"]
+            week[1] += totals["closed_on_day"]
     chart = {
-        "days": [day.isoformat() for day, _r, _c in figures.daily],
-        "dailyReported": [reported for _d, reported, _c in figures.daily],
-        "dailyClosed": [closed for _d, _r, closed in figures.daily],
-        "weeks": [monday.isoformat() for monday, _r, _c in figures.weekly],
-        "weeklyReported": [reported for _w, reported, _c in figures.weekly],
-        "weeklyClosed": [closed for _w, _r, closed in figures.weekly],
+        "days": days,
+        "dailyReported": [totals["reported"] for _bucket, totals in figures.trend],
+        "dailyClosed": [totals["closed_on_day"] for _bucket, totals in figures.trend],
+        "weeks": [monday.isoformat() for monday in weekly],
+        "weeklyReported": [pair[0] for pair in weekly.values()],
+        "weeklyClosed": [pair[1] for pair in weekly.values()],
         "categories": [name for name, _n in figures.top_categories],
         "categoryCounts": [count for _name, count in figures.top_categories],
         "labels": {"reported": _("Reported"), "closed": _("Closed")},
     }
+    rows = _figure_rows(figures.figures)
     return render(
         request,
         "analytics/dashboard.html",
@@ -147,15 +132,14 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
                 (CaseState(state).label, figures.by_state.get(state, 0))
                 for state in CaseState.values
             ],
-            "reported": figures.rates.reported,
-            "rates": _rate_rows(figures.rates, figures.previous),
+            "reported": figures.totals["reported"],
+            "rates": [row for row in rows if row["name"] in HEADLINE],
+            "others": [row for row in rows if row["name"] not in HEADLINE],
             "ranking": [
                 {
                     "unit": item.unit,
-                    "reported": item.rates.reported,
-                    "resolution": _percent(item.rates.resolution_rate),
-                    "satisfaction": _percent(item.rates.satisfaction_rate),
-                    "on_time": _percent(item.rates.on_time_rate),
+                    "reported": item.totals["reported"],
+                    **{key: figure.display(item.value(key)) for key, figure in RANKED.items()},
                 }
                 for item in figures.ranking
             ],
