@@ -344,3 +344,11 @@ def test_an_open_ballot_names_its_voter(cast):
     ballot = services.cast_ballot(token, 0)
 
     assert ballot.voter.name == "甲"
+
+
+def test_the_default_options_are_in_the_voters_language_whoever_organises(cast):
+    """Options are stored as text: an organiser reading English must not give villagers an
+    English ballot (the test runs with English active)."""
+    vote = list_vote(cast.tree.community, cast.community_staff)
+
+    assert vote.options == ["同意", "反对", "弃权"]

@@ -37,9 +37,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from wangge.core import audit, clock
@@ -72,7 +73,9 @@ MAX_VOTERS = 5000
 
 
 def default_options() -> list[str]:
-    return [_("In favour"), _("Against"), _("Abstain")]
+    """Stored as text, so in the platform's language (the voters'), not the organiser's."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return [_("In favour"), _("Against"), _("Abstain")]
 
 
 @dataclass
