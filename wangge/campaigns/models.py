@@ -302,3 +302,30 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target} {self.visited_at:%Y-%m-%d %H:%M}"
+
+
+class TargetNeed(models.Model):
+    """A need (需求清单) raised at the door: the claims app's Need, with the target it came from
+    and who raised it. One target may raise several needs; a need comes from one target."""
+
+    target = models.ForeignKey(
+        Target, verbose_name=_("target"), on_delete=models.PROTECT, related_name="needs_raised"
+    )
+    need = models.OneToOneField(
+        "claims.Need", verbose_name=_("need"), on_delete=models.PROTECT, related_name="+"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("raised by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    raised_at = models.DateTimeField(_("raised at"))
+
+    class Meta:
+        verbose_name = _("need raised at the door")
+        verbose_name_plural = _("needs raised at the door")
+        ordering = ["-raised_at", "-pk"]
+
+    def __str__(self) -> str:
+        return str(self.need_id)

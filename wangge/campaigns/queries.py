@@ -9,7 +9,14 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 
-from wangge.campaigns.models import Campaign, CampaignState, OutcomeCode, Target, Visit
+from wangge.campaigns.models import (
+    Campaign,
+    CampaignState,
+    OutcomeCode,
+    Target,
+    TargetNeed,
+    Visit,
+)
 from wangge.campaigns.permissions import visible_campaigns, visible_targets
 from wangge.core.masking import mask_id_number, mask_phone
 from wangge.core.models import User
@@ -158,6 +165,15 @@ def target_visits(target: Target) -> QuerySet[Visit]:
         Visit.objects.filter(target=target)
         .select_related("outcome", "visitor", "new_resident")
         .order_by("-visited_at", "-pk")
+    )
+
+
+def target_needs(target: Target) -> QuerySet[TargetNeed]:
+    """The needs raised at this target's door, newest first, with their state."""
+    return (
+        TargetNeed.objects.filter(target=target)
+        .select_related("need")
+        .order_by("-raised_at", "-pk")
     )
 
 

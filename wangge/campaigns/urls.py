@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from wangge.campaigns.views import campaigns, offline, outcomes, visits
+from wangge.campaigns.views import campaigns, needs, offline, outcomes, visits
 
 app_name = "campaigns"
 urlpatterns = [
@@ -32,5 +32,6 @@ urlpatterns = [
     path("<int:campaign_id>/mine/", visits.my_list, name="mine"),
     path("targets/<int:target_id>/", visits.target_page, name="target"),
     path("targets/<int:target_id>/visit/", visits.visit_record, name="visit"),
+    path("targets/<int:target_id>/need/", needs.need_raise, name="need"),
     path("visits/<int:visit_id>/photos/<uuid:photo_uid>/", visits.visit_photo, name="visit_photo"),
 ]

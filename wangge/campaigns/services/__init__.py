@@ -15,6 +15,7 @@ from wangge.campaigns.services.campaigns import (
     open_campaign,
     update_campaign,
 )
+from wangge.campaigns.services.needs import raise_need_from_visit
 from wangge.campaigns.services.outcomes import OutcomeInput, save_outcome
 from wangge.campaigns.services.questions import (
     QuestionInput,
@@ -56,6 +57,7 @@ __all__ = [
     "materialise_targets",
     "move_question",
     "open_campaign",
+    "raise_need_from_visit",
     "record_visit",
     "remove_question",
     "save_outcome",

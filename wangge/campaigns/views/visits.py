@@ -34,6 +34,7 @@ from wangge.campaigns.views.lookups import actor, campaign_or_404, target_or_404
 from wangge.cases.exceptions import CaseInvalid
 from wangge.cases.models import Attachment
 from wangge.cases.services import store_attachment
+from wangge.claims.models import ResourceKind, Urgency
 from wangge.core import clock
 
 RESIDENT_FIELDS = (
@@ -83,6 +84,8 @@ def _target_page(
     *,
     errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
+    need_errors: dict[str, str] | None = None,
+    need_values: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = actor(request)
@@ -119,10 +122,18 @@ def _target_page(
         "relations": RESIDENT_RELATIONS,
         "back_url": _back_url(user, campaign),
         "photo_kind": QuestionKind.PHOTO,
+        "needs": list(queries.target_needs(target)[:50]),
+        "need_errors": need_errors or {},
+        "need_values": need_values or {},
+        "need_kinds": ResourceKind.choices,
+        "urgencies": Urgency.choices,
     }
     response = render(request, "campaigns/target.html", context, status=status)
     response["Cache-Control"] = "no-cache"
     return response
+
+
+render_target_page = _target_page
 
 
 def _back_url(user: Any, campaign: Campaign) -> str:
