@@ -35,7 +35,6 @@ from wangge.campaigns.api_schemas import (
     ProgressOut,
     QuestionIn,
     QuestionOut,
-    RecordId,
     TargetOut,
     TargetPage,
     VisitIn,
@@ -62,6 +61,7 @@ from wangge.campaigns.permissions import (
     may_run,
     may_run_somewhere,
 )
+from wangge.core.api_schemas import RecordId
 from wangge.core.models import User
 from wangge.org.models import OrgUnit
 from wangge.org.permissions import scope_for

@@ -9,26 +9,13 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import AfterValidator, AwareDatetime, ConfigDict
+from pydantic import AwareDatetime, ConfigDict
 
 from wangge.campaigns.models import Campaign, OutcomeCode, Question, Target, Visit
 from wangge.campaigns.queries import Figures, Progress
-from wangge.core.api_schemas import BodyBool, BodyFloat, BodyId, BodyIn, BodyInt
+from wangge.core.api_schemas import BodyBool, BodyFloat, BodyId, BodyIn, BodyInt, Text
 
-
-def _no_nul(value: str) -> str:
-    # PostgreSQL refuses NUL in text: refused here, it is a 422, not a 500.
-    if "\x00" in value:
-        raise ValueError("NUL characters are not allowed")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul)]
-AnswerValue = Annotated[str, AfterValidator(_no_nul)] | list[Text] | BodyInt | BodyFloat
-
-
-# A row id: SQLite and PostgreSQL hold 64 bits, and a larger number must be a 422, not a 500.
-RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+AnswerValue = Text | list[Text] | BodyInt | BodyFloat
 
 
 class Detail(Schema):
@@ -141,8 +128,8 @@ class VisitIn(BodyIn):
     new_resident: NewResidentIn | None = None
 
 
-Code = Annotated[str, AfterValidator(_no_nul), Field(max_length=64)]
-Choice = Annotated[str, AfterValidator(_no_nul), Field(max_length=200)]
+Code = Annotated[Text, Field(max_length=64)]
+Choice = Annotated[Text, Field(max_length=200)]
 
 
 class CampaignIn(BodyIn):

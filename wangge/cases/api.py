@@ -29,7 +29,6 @@ from wangge.cases.api_schemas import (
     Detail,
     FieldErrors,
     QueuePage,
-    Text,
     UploadOut,
     WorkflowOut,
     action_endpoint_actions,
@@ -56,6 +55,7 @@ from wangge.cases.queries import (
 from wangge.cases.services import Report, perform, report_case, store_attachment
 from wangge.cases.workflow import CaseAction
 from wangge.core import clock
+from wangge.core.api_schemas import Text
 from wangge.core.models import User
 
 router = Router(tags=["cases"])

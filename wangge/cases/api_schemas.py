@@ -9,12 +9,11 @@ list costs the same number of queries whatever its length.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from django.urls import reverse
 from ninja import Field, Schema
-from pydantic import AfterValidator
 
 from wangge.cases.deadlines import deadline_light
 from wangge.cases.models import (
@@ -39,20 +38,10 @@ from wangge.cases.workflow import (
     CaseState,
     Transition,
 )
-from wangge.core.api_schemas import BodyBool, BodyFloat, BodyIn, BodyInt
+from wangge.core.api_schemas import BodyBool, BodyFloat, BodyIn, BodyInt, Text
 from wangge.core.masking import mask_name, mask_phone
 from wangge.core.models import User
 from wangge.org.models import OrgUnit
-
-
-def _no_nul(value: str) -> str:
-    # PostgreSQL refuses NUL in text, even in a lookup: refused here, it is a 422, not a 500.
-    if "\x00" in value:
-        raise ValueError("NUL characters are not allowed")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul)]
 
 # The transition table names a requirement by its flag; a few flags are sent under another name.
 

@@ -62,7 +62,6 @@ from wangge.claims.api_schemas import (
     ClaimsVolunteerListQuery,
     ClaimsVolunteerOut,
     ClaimsVolunteerPage,
-    RecordId,
     agreement_out,
     member_unit_out,
     need_out,
@@ -88,6 +87,7 @@ from wangge.claims.permissions import (
     visible_resources,
     visible_volunteers,
 )
+from wangge.core.api_schemas import RecordId
 from wangge.core.models import User
 from wangge.org.models import OrgUnit
 from wangge.org.roles import Capability

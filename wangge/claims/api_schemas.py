@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import AfterValidator
 
 from wangge.claims.models import (
     Agreement,
@@ -29,18 +28,9 @@ from wangge.claims.models import (
     VolunteerState,
 )
 from wangge.claims.services import Suggestion
-from wangge.core.api_schemas import BodyBool, BodyId, BodyIn
+from wangge.core.api_schemas import BodyBool, BodyId, BodyIn, RecordId, Text
 from wangge.core.masking import mask_phone
 
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("NUL characters are not allowed")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul)]
-RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Quantity = Annotated[int, Field(ge=1, le=100_000_000, strict=True)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 

@@ -12,13 +12,26 @@ from typing import Annotated, Any
 
 from ninja import Schema
 from ninja.schema import DjangoGetter
-from pydantic import BaseModel, Field, Strict, model_validator
+from pydantic import AfterValidator, BaseModel, Field, Strict, model_validator
 
 BodyInt = Annotated[int, Strict()]
 BodyFloat = Annotated[float, Strict()]
 BodyBool = Annotated[bool, Strict()]
 # A row id: SQLite and PostgreSQL hold 64 bits, and a larger number must be a 422, not a 500.
 BodyId = Annotated[int, Strict(), Field(ge=1, le=2**63 - 1)]
+# The same in a path or query parameter, where a number arrives as text.
+RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL refuses NUL in text, even in a lookup: refused here, it is a 422, not a 500.
+    if "\x00" in value:
+        raise ValueError("NUL characters are not allowed")
+    return value
+
+
+# Text from a client, in a body, path or query.
+Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 class BodyIn(Schema):

@@ -26,6 +26,7 @@ from ninja import Path, Query, Router, Status
 from ninja.errors import HttpError, ValidationError
 
 from wangge.core import clock
+from wangge.core.api_schemas import RecordId
 from wangge.core.models import User
 from wangge.meetings import queries, services
 from wangge.meetings.api_schemas import (
@@ -44,7 +45,6 @@ from wangge.meetings.api_schemas import (
     ProcedureOut,
     ProcedurePage,
     ReasonIn,
-    RecordId,
     SignInIn,
     StepIn,
     TaskListQuery,

@@ -11,9 +11,9 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AwareDatetime
 
-from wangge.core.api_schemas import BodyBool, BodyId, BodyIn, BodyInt
+from wangge.core.api_schemas import BodyBool, BodyId, BodyIn, BodyInt, RecordId, Text
 from wangge.core.masking import mask_phone
 from wangge.meetings.models import (
     Electorate,
@@ -30,16 +30,6 @@ from wangge.meetings.models import (
     TopicState,
     Vote,
 )
-
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("NUL characters are not allowed")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul)]
-RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class ListQuery(Schema):

@@ -25,6 +25,7 @@ from ninja.errors import HttpError, ValidationError
 
 from wangge.cases.exceptions import CaseError
 from wangge.core import clock
+from wangge.core.api_schemas import RecordId
 from wangge.core.models import User
 from wangge.org.models import OrgUnit
 from wangge.org.roles import Capability, UnitKind
@@ -47,7 +48,6 @@ from wangge.people.api_schemas import (
     PersonPage,
     PersonPatch,
     PurposeIn,
-    RecordId,
     ResidenceOut,
     RevealIn,
     RevealListQuery,

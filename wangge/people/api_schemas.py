@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from ninja import Field, Schema
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AwareDatetime
 
-from wangge.core.api_schemas import BodyBool, BodyId, BodyIn, BodyInt
+from wangge.core.api_schemas import BodyBool, BodyId, BodyIn, BodyInt, Text
 from wangge.core.masking import mask_id_number, mask_phone
 from wangge.org.models import OrgUnit
 from wangge.people.models import (
@@ -34,19 +34,6 @@ from wangge.people.models import (
     VisitOutcome,
 )
 from wangge.people.services import LedgerLine, VisitDue
-
-
-def _no_nul(value: str) -> str:
-    # PostgreSQL refuses NUL in text, even in a lookup: refused here, it is a 422, not a 500.
-    if "\x00" in value:
-        raise ValueError("NUL characters are not allowed")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul)]
-# A row id: SQLite and PostgreSQL hold 64 bits, and a larger number must be a 422, not a 500.
-RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
-
 
 # --- errors -----------------------------------------------------------------------------------
 
