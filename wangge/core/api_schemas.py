@@ -49,3 +49,18 @@ class BodyIn(Schema):
         if any(field.is_required() for field in cls.model_fields.values()):
             return {}
         raise ValueError("The body must be a JSON object")
+
+
+# The answers every app's API gives on a refusal, one class each: the OpenAPI document names a
+# schema by its class, so two classes of one name would overwrite each other there.
+class Detail(Schema):
+    detail: str
+
+
+class FieldError(Schema):
+    loc: list[str | int] = Field(description='Where the bad value is, e.g. ["body", "lat"]')
+    msg: str
+
+
+class FieldErrors(Schema):
+    detail: list[FieldError]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 
 from django.utils import timezone
 
@@ -13,6 +13,11 @@ _source: Callable[[], datetime] = timezone.now
 
 def now() -> datetime:
     return _source()
+
+
+def today() -> date:
+    """Today in the platform's time zone: from 00:00 to 08:00 in Jiangmen it is not UTC's date."""
+    return timezone.localdate(_source())
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 
-from wangge.core.api_schemas import BodyFloat, BodyIn
+from wangge.core.api_schemas import BodyFloat, BodyIn, Detail, FieldError, FieldErrors  # noqa: F401 (re-exported)
 from wangge.org.exceptions import FeatureError, GeoJSONInvalid
 from wangge.org.locate import Located, locate, locate_points
 from wangge.org.models import OrgUnit
@@ -32,19 +32,6 @@ _MAX_POINT_ERRORS = 20  # enough to fix a file with, short enough to read
 
 
 # --- Schemas ----------------------------------------------------------------------------------
-
-
-class Detail(Schema):
-    detail: str
-
-
-class FieldError(Schema):
-    loc: list[str | int]
-    msg: str
-
-
-class FieldErrors(Schema):
-    detail: list[FieldError]
 
 
 class UnitRef(Schema):

@@ -35,8 +35,9 @@ def active_memberships(user: User | AnonymousUser) -> list[tuple[str, str]]:
 
 def forget_memberships(user: User) -> None:
     """Drop the cached memberships after they changed (services call this)."""
-    if hasattr(user, _CACHE_ATTRIBUTE):
-        delattr(user, _CACHE_ATTRIBUTE)
+    for attribute in (_CACHE_ATTRIBUTE, "_wangge_role_permissions", "_wangge_whole_city"):
+        if hasattr(user, attribute):
+            delattr(user, attribute)
 
 
 def scope_for(user: User | AnonymousUser, capability: str) -> Scope:
@@ -88,3 +89,22 @@ def get_account_for_user(user: User | AnonymousUser, username: str) -> User:
     if paths and not any(scope.contains(path) for path in paths):
         raise NotFound(username)
     return person
+
+
+def administers_whole_city(user: User | AnonymousUser) -> bool:
+    """Whether the user manages the org tree of every root unit: who may change what is the
+    whole city's (the case categories, the information-report kinds). Kept on the user object
+    for the request: the menu asks on every page."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    scope = scope_for(user, Capability.MANAGE_ORG)
+    if scope.everything:
+        return True
+    if scope.is_empty:
+        return False
+    cached = getattr(user, "_wangge_whole_city", None)
+    if cached is None:
+        roots = list(OrgUnit.objects.filter(parent__isnull=True).values_list("path", flat=True))
+        cached = bool(roots) and all(scope.contains(path) for path in roots)
+        user._wangge_whole_city = cached  # type: ignore[union-attr]
+    return cached

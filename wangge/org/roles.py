@@ -69,6 +69,21 @@ class Capability(models.TextChoices):
     VIEW_CLAIMS = "view_claims", _("See resources, needs, services and agreements")
     RUN_MEETINGS = "run_meetings", _("Hold meetings and votes and record their decisions")
     VIEW_MEETINGS = "view_meetings", _("See meetings, decisions and votes")
+    # Evaluation (wangge.evaluation).
+    MANAGE_EVALUATION = (
+        "manage_evaluation",
+        _("Set up evaluations, enter manual scores, decide appeals and publish results"),
+    )
+    VIEW_EVALUATION = "view_evaluation", _("See evaluation results of your area")
+    APPEAL_EVALUATION = "appeal_evaluation", _("Appeal a case your unit should not be scored on")
+    # Information reports (wangge.info_reports).
+    REPORT_INFORMATION = "report_information", _("Send urgent information reports upward")
+    RECEIVE_INFORMATION = (
+        "receive_information",
+        _("Receive and follow the information reports of the units below"),
+    )
+    # Periodic reports (wangge.analytics.reports).
+    MANAGE_REPORTS = "manage_reports", _("Schedule the weekly and monthly reports")
 
 
 _EVERYONE = frozenset({Capability.VIEW_ORG, Capability.VIEW_STAFF})
@@ -90,21 +105,50 @@ _COMMUNITY_WORK_RUNNERS = _COMMUNITY_WORK_VIEWS | {
     Capability.RUN_MEETINGS,
 }
 _GRID_WORK = _COMMUNITY_WORK_VIEWS | {Capability.CANVASS}
+# Evaluation: every scored role sees its results and may appeal a case; leaders run it.
+_SCORED = frozenset({Capability.VIEW_EVALUATION, Capability.APPEAL_EVALUATION})
+_EVALUATORS = frozenset({Capability.VIEW_EVALUATION, Capability.MANAGE_EVALUATION})
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.GRID_WORKER: _EVERYONE | _REGISTRY_KEEPERS | _GRID_WORK,
-    Role.PART_TIME_GRID_WORKER: _EVERYONE | _REGISTRY_KEEPERS | _GRID_WORK,
+    Role.GRID_WORKER: _EVERYONE
+    | _REGISTRY_KEEPERS
+    | _GRID_WORK
+    | _SCORED
+    | {Capability.REPORT_INFORMATION},
+    Role.PART_TIME_GRID_WORKER: _EVERYONE
+    | _REGISTRY_KEEPERS
+    | _GRID_WORK
+    | _SCORED
+    | {Capability.REPORT_INFORMATION},
     Role.BUILDING_VOLUNTEER: frozenset({Capability.VIEW_ORG, Capability.CANVASS}),
-    Role.COMMUNITY_STAFF: _EVERYONE | _REGISTRY_KEEPERS | _COMMUNITY_WORK_RUNNERS,
-    Role.DISPATCHER: _EVERYONE,
-    Role.DEPARTMENT_HANDLER: frozenset({Capability.VIEW_ORG}),
+    Role.COMMUNITY_STAFF: _EVERYONE
+    | _REGISTRY_KEEPERS
+    | _COMMUNITY_WORK_RUNNERS
+    | _SCORED
+    | {Capability.REPORT_INFORMATION},
+    Role.DISPATCHER: _EVERYONE
+    | _SCORED
+    | {Capability.REPORT_INFORMATION, Capability.RECEIVE_INFORMATION},
+    Role.DEPARTMENT_HANDLER: frozenset({Capability.VIEW_ORG})
+    | _SCORED
+    | {Capability.REPORT_INFORMATION},
     Role.LEADER: _EVERYONE
     | _COMMUNITY_WORK_VIEWS
-    | {Capability.VIEW_PEOPLE, Capability.READ_AUDIT},
+    | _EVALUATORS
+    | {
+        Capability.VIEW_PEOPLE,
+        Capability.READ_AUDIT,
+        Capability.RECEIVE_INFORMATION,
+        Capability.MANAGE_REPORTS,
+    },
     Role.ADMINISTRATOR: _EVERYONE
     | _REGISTRY_KEEPERS
     | _COMMUNITY_WORK_RUNNERS
+    | _EVALUATORS
     | {
+        Capability.REPORT_INFORMATION,
+        Capability.RECEIVE_INFORMATION,
+        Capability.MANAGE_REPORTS,
         Capability.MANAGE_ORG,
         Capability.MANAGE_MEMBERS,
         Capability.READ_AUDIT,

@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from wangge.core import clock
 from wangge.org.exceptions import GeoJSONInvalid, NotAllowed
 from wangge.org.forms import GridImportForm
 from wangge.org.models import OrgUnit
@@ -72,6 +72,6 @@ def grid_export(request: HttpRequest) -> HttpResponse:
         content_type="application/geo+json; charset=utf-8",
         json_dumps_params={"ensure_ascii": False},
     )
-    stamp = timezone.localdate().strftime("%Y%m%d")
+    stamp = clock.today().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.geojson"'
     return response
