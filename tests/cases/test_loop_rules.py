@@ -140,6 +140,7 @@ def test_declining_needs_a_reason(cast):
 
 
 def test_only_a_dispatcher_over_the_case_accepts(cast):
+    """(Or the system, `None`: routing's automatic dispatch; see test_workflow_table.)"""
     case = drive_to(cast, CaseState.REPORTED)
     town_dispatcher = add_person("town_dispatcher", cast.tree.other_town, Role.DISPATCHER)
     for actor in (
@@ -150,7 +151,6 @@ def test_only_a_dispatcher_over_the_case_accepts(cast):
         cast.administrator,
         cast.outsider,
         RESIDENT,
-        None,
         town_dispatcher,  # a dispatcher of another subdistrict
     ):
         refused(actor, case, "accept", NotAllowed)

@@ -50,12 +50,12 @@ PERSONAS = (
 REFUSED_FOR = ("dispatcher", "department_handler", "resident", "system")
 # A case of grid A, reported by a resident, 路灯 (not grid-entry), dispatched to 城管局.
 _WHO: dict[CaseAction, frozenset[str] | set[str]] = {
+    # The system accepts and dispatches for routing's automatic dispatch.
+    **dict.fromkeys([CaseAction.ACCEPT, CaseAction.DISPATCH], frozenset({"dispatcher", "system"})),
     **dict.fromkeys(
         [
-            CaseAction.ACCEPT,
             CaseAction.DECLINE,
             CaseAction.MERGE,
-            CaseAction.DISPATCH,
             CaseAction.REASSIGN,
             CaseAction.ASSIGN_GRID,
             CaseAction.APPROVE_EXTENSION,

@@ -242,10 +242,13 @@ def test_given_verification_then_the_case_grid_worker_or_dispatcher_does_it():
     assert CaseAction.VERIFY not in actions(allowed_actions(CaseState.HANDLED, [HANDLER_ASSIGNED]))
 
 
-def test_given_the_system_then_it_closes_reopens_and_supervises_but_never_handles():
+def test_given_the_system_then_it_closes_reopens_supervises_and_routes_but_never_handles():
+    """Accept and dispatch: routing's automatic dispatch of a confident suggestion."""
     everything = {a for s in STATES_OR_NEW for a in actions(allowed_actions(s, [SYSTEM]))}
     assert everything == {
         CaseAction.REPORT,
+        CaseAction.ACCEPT,
+        CaseAction.DISPATCH,
         CaseAction.CLOSE,
         CaseAction.REOPEN,
         CaseAction.SUPERVISE,

@@ -83,7 +83,7 @@ def _photo() -> bytes:
 def add_to_world(cast: Any, secrets: dict[str, str]) -> dict[str, object]:
     community = cast.tree.community
     staff = cast.community_staff
-    today = clock.now().date()
+    today = clock.today()
     unit = services.save_member_unit(
         staff,
         services.MemberUnitInput(name="秘密成员单位", kind="bank", communities=[community]),

@@ -119,7 +119,7 @@ def add_to_world(cast: Any, secrets: dict[str, str]) -> dict[str, object]:
         topic=topic,
         tasks=[
             services.TaskInput(
-                "秘密任务：起草补偿方案", cast.grid_worker_a, clock.now().date() + timedelta(days=5)
+                "秘密任务：起草补偿方案", cast.grid_worker_a, clock.today() + timedelta(days=5)
             )
         ],
     )
@@ -146,7 +146,7 @@ def add_to_world(cast: Any, secrets: dict[str, str]) -> dict[str, object]:
         procedure,
         services.StepInput(
             Step.PROPOSAL,
-            clock.now().date(),
+            clock.today(),
             notes="党支部提议：内部意见",
             documents=[_photo(staff)],
         ),

@@ -43,7 +43,7 @@ def held_meeting(community: Any, organiser: Any, **given: Any) -> Meeting:
 
 
 def task_for(owner: Any, days: int = 10, title: str = "修复路灯") -> TaskInput:
-    return TaskInput(title=title, owner=owner, due_on=clock.now().date() + timedelta(days=days))
+    return TaskInput(title=title, owner=owner, due_on=clock.today() + timedelta(days=days))
 
 
 def list_vote(community: Any, organiser: Any, names: list[str] | None = None, **given: Any) -> Vote:
@@ -65,4 +65,4 @@ def links(organiser: Any, vote: Vote) -> list[str]:
 
 
 def today() -> date:
-    return clock.now().date()
+    return clock.today()

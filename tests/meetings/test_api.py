@@ -193,7 +193,7 @@ def test_procedure_steps_in_order_and_quorum_refusal_through_the_api(cast):
     procedure = post(
         client, f"/communities/{cast.tree.community.pk}/procedures", {"title": "村道硬化"}
     ).json()
-    today = clock.now().date().isoformat()
+    today = clock.today().isoformat()
     out_of_order = post(
         client, f"/procedures/{procedure['id']}/steps", {"step": "review", "held_on": today}
     )

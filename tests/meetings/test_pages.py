@@ -238,7 +238,7 @@ def test_an_empty_list_of_voters_is_refused_beside_the_field(cast):
 def test_a_procedure_refuses_a_failed_quorum_by_the_field_naming_the_rule(cast):
     client = logged_in(cast.community_staff)
     procedure = services.start_procedure(cast.community_staff, cast.tree.community, "村道硬化")
-    today = clock.now().date().isoformat()
+    today = clock.today().isoformat()
     for step in (Step.PROPOSAL, Step.CONSULTATION):
         data = {
             "step": step,

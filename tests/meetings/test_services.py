@@ -338,7 +338,7 @@ def _photo(actor):
 
 
 def _through(procedure, actor, last: str, **counts):
-    today = clock.now().date()
+    today = clock.today()
     given = {
         Step.PROPOSAL: StepInput(Step.PROPOSAL, today, notes="党支部提议"),
         Step.CONSULTATION: StepInput(Step.CONSULTATION, today, 7, 7, 6),
@@ -359,14 +359,14 @@ def test_the_six_steps_go_in_order_only(cast):
     procedure = services.start_procedure(cast.community_staff, cast.tree.community, "村道硬化")
     with pytest.raises(Conflict) as refused:
         services.record_step(
-            cast.community_staff, procedure, StepInput(Step.REVIEW, clock.now().date(), 30, 30, 30)
+            cast.community_staff, procedure, StepInput(Step.REVIEW, clock.today(), 30, 30, 30)
         )
     assert "Consultation" not in refused.value.message and "Proposal" in refused.value.message
     _through(procedure, cast.community_staff, Step.OUTCOME_DISCLOSED)
     assert services.next_step(procedure) is None
     with pytest.raises(Conflict):
         services.record_step(
-            cast.community_staff, procedure, StepInput(Step.PROPOSAL, clock.now().date(), notes="x")
+            cast.community_staff, procedure, StepInput(Step.PROPOSAL, clock.today(), notes="x")
         )
     assert ProcedureStep.objects.count() == 6
 
@@ -389,7 +389,7 @@ def test_the_party_members_meeting_quorum_rules_are_enforced(
         services.record_step(
             cast.community_staff,
             procedure,
-            StepInput(Step.REVIEW, clock.now().date(), expected, present, favour),
+            StepInput(Step.REVIEW, clock.today(), expected, present, favour),
         )
     assert refused.value.field == field
     assert words in refused.value.message
@@ -400,13 +400,13 @@ def test_exactly_two_thirds_present_and_more_than_half_in_favour_pass(cast):
     procedure = services.start_procedure(cast.community_staff, cast.tree.community, "村道硬化")
     _through(procedure, cast.community_staff, Step.CONSULTATION)
     services.record_step(
-        cast.community_staff, procedure, StepInput(Step.REVIEW, clock.now().date(), 30, 20, 11)
+        cast.community_staff, procedure, StepInput(Step.REVIEW, clock.today(), 30, 20, 11)
     )
     with pytest.raises(Invalid) as refused:
         services.record_step(
             cast.community_staff,
             procedure,
-            StepInput(Step.RESOLUTION, clock.now().date(), 45, 29, 20),
+            StepInput(Step.RESOLUTION, clock.today(), 45, 29, 20),
         )
     assert "Resolution" in refused.value.message and refused.value.field == "present"
 
@@ -420,7 +420,7 @@ def test_a_city_changes_the_quorum_rules_as_data(cast):
     _through(procedure, cast.community_staff, Step.CONSULTATION)
     with pytest.raises(Invalid) as refused:
         services.record_step(
-            cast.community_staff, procedure, StepInput(Step.REVIEW, clock.now().date(), 30, 16, 10)
+            cast.community_staff, procedure, StepInput(Step.REVIEW, clock.today(), 30, 16, 10)
         )
     assert refused.value.field == "in_favour"  # 16 present passes more than half; 10/16 < 2/3
 
@@ -436,10 +436,10 @@ def test_a_meeting_step_needs_its_numbers_and_a_disclosure_its_photo(cast):
     _through(procedure, cast.community_staff, Step.PROPOSAL)
     with pytest.raises(Invalid) as numbers:
         services.record_step(
-            cast.community_staff, procedure, StepInput(Step.CONSULTATION, clock.now().date())
+            cast.community_staff, procedure, StepInput(Step.CONSULTATION, clock.today())
         )
     assert numbers.value.field == "expected"
-    today = clock.now().date()
+    today = clock.today()
     services.record_step(
         cast.community_staff, procedure, StepInput(Step.CONSULTATION, today, 7, 7, 7)
     )
@@ -458,7 +458,7 @@ def test_a_meeting_step_needs_its_numbers_and_a_disclosure_its_photo(cast):
 
 def test_a_step_cannot_be_dated_before_the_previous_or_in_the_future(cast):
     procedure = services.start_procedure(cast.community_staff, cast.tree.community, "村道硬化")
-    today = clock.now().date()
+    today = clock.today()
     services.record_step(
         cast.community_staff, procedure, StepInput(Step.PROPOSAL, today, notes="x")
     )
@@ -474,7 +474,7 @@ def test_a_grid_worker_cannot_record_a_step_and_every_step_is_logged(cast):
     procedure = services.start_procedure(cast.community_staff, cast.tree.community, "村道硬化")
     with pytest.raises(NotAllowed):
         services.record_step(
-            cast.grid_worker_a, procedure, StepInput(Step.PROPOSAL, clock.now().date(), notes="x")
+            cast.grid_worker_a, procedure, StepInput(Step.PROPOSAL, clock.today(), notes="x")
         )
     _through(procedure, cast.community_staff, Step.REVIEW)
     assert AuditEntry.objects.filter(action="meetings.procedure.step").count() == 3

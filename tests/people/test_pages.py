@@ -541,7 +541,7 @@ def test_editing_a_person_keeps_the_numbers_not_typed(cast, home_a):
 def test_visits_due_are_listed_and_offered_to_my_work(cast, home_a):
     _house, person = home_a
     kind = tag_kind(visit_every_days=7)
-    give_tag(None, person, kind, since=clock.now().date() - timedelta(days=10))
+    give_tag(None, person, kind, since=clock.today() - timedelta(days=10))
     client = logged_in(cast.grid_worker_a)
     page = client.get(reverse("people:visits_due"))
     assert page.status_code == 200
@@ -565,7 +565,7 @@ def test_the_log_of_reveals_is_for_audit_readers_and_filters_by_date(cast, home_
     assert page.status_code == 200
     html = html_of(page)
     assert "网格员甲" in html and "陈**" in html and "联系家属" in html and PHONE not in html
-    today = clock.now().date()
+    today = clock.today()
     later = logged_in(cast.leader).get(
         reverse("people:audit"), {"since": (today + timedelta(days=1)).isoformat()}
     )

@@ -6,19 +6,16 @@ adding a question to a draft, opening it, and reassigning its targets in bulk.
 
 Thin adapters: lists are scoped by `permissions`, one record goes through `get_*_for_user` (one
 outside the user's reach is a 404, as an unknown one is), every write through `services`. The
-campaigns' refusals are mapped to HTTP once, by `_answer_refusals`.
+campaigns' refusals are mapped to HTTP once, by `answer_refusals` (from wangge.core).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
-from ninja.errors import HttpError, ValidationError
 
 from wangge.campaigns import queries, services
 from wangge.campaigns.api_schemas import (
@@ -27,6 +24,8 @@ from wangge.campaigns.api_schemas import (
     CampaignIn,
     CampaignOut,
     CampaignPage,
+    CanvassVisitIn,
+    CanvassVisitOut,
     Detail,
     FieldErrors,
     OpenedOut,
@@ -37,8 +36,6 @@ from wangge.campaigns.api_schemas import (
     QuestionOut,
     TargetOut,
     TargetPage,
-    VisitIn,
-    VisitOut,
     campaign_out,
     outcome_out,
     progress_out,
@@ -61,6 +58,7 @@ from wangge.campaigns.permissions import (
     may_run,
     may_run_somewhere,
 )
+from wangge.core.api_refusals import answer_refusals
 from wangge.core.api_schemas import RecordId
 from wangge.core.models import User
 from wangge.org.models import OrgUnit
@@ -83,26 +81,13 @@ _BODY_FIELDS = {
 }
 
 
-def _answer_refusals(view: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(view)
-    def answer(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise HttpError(404, error.message) from None
-        except NotAllowed as error:
-            raise HttpError(403, error.message) from None
-        except (WrongState, UuidTaken) as error:
-            raise HttpError(409, error.message) from None
-        except CampaignError as error:
-            where = "query" if request.method in ("GET", "HEAD") else "body"
-            field = _BODY_FIELDS.get(error.field, error.field) or "__all__"
-            raise ValidationError([{"loc": [where, field], "msg": error.message}]) from None
-
-    return answer
-
-
-router.add_decorator(_answer_refusals)
+router.add_decorator(
+    answer_refusals(
+        CampaignError,
+        {NotFound: 404, NotAllowed: 403, WrongState: 409, UuidTaken: 409},
+        _BODY_FIELDS,
+    )
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -331,8 +316,8 @@ def get_target(request: HttpRequest, target_id: Path[RecordId]) -> dict[str, Any
 @router.post(
     "/campaign-targets/{target_id}/visits",
     response={
-        200: VisitOut,
-        201: VisitOut,
+        200: CanvassVisitOut,
+        201: CanvassVisitOut,
         403: Detail,
         404: Detail,
         409: Detail,
@@ -341,7 +326,7 @@ def get_target(request: HttpRequest, target_id: Path[RecordId]) -> dict[str, Any
     summary="Record a visit (idempotent by client_uuid: a resend answers 200 with the visit)",
     url_name="campaign_visit_create",
 )
-def create_visit(request: HttpRequest, target_id: Path[RecordId], body: VisitIn) -> Status:
+def create_visit(request: HttpRequest, target_id: Path[RecordId], body: CanvassVisitIn) -> Status:
     user = _user(request)
     target = get_target_for_user(user, target_id)
     resident = None

@@ -13,22 +13,19 @@ from pydantic import AwareDatetime, ConfigDict
 
 from wangge.campaigns.models import Campaign, OutcomeCode, Question, Target, Visit
 from wangge.campaigns.queries import Figures, Progress
-from wangge.core.api_schemas import BodyBool, BodyFloat, BodyId, BodyIn, BodyInt, Text
+from wangge.core.api_schemas import (  # noqa: F401 (re-exported)
+    BodyBool,
+    BodyFloat,
+    BodyId,
+    BodyIn,
+    BodyInt,
+    Detail,
+    FieldError,
+    FieldErrors,
+    Text,
+)
 
 AnswerValue = Text | list[Text] | BodyInt | BodyFloat
-
-
-class Detail(Schema):
-    detail: str
-
-
-class FieldError(Schema):
-    loc: list[str | int]
-    msg: str
-
-
-class FieldErrors(Schema):
-    detail: list[FieldError]
 
 
 class PageQuery(Schema):
@@ -53,7 +50,7 @@ class CampaignPage(Schema):
     next_offset: int | None
 
 
-class FiguresOut(Schema):
+class CampaignFiguresOut(Schema):
     unit_code: str
     unit_name: str
     unit_kind: str
@@ -65,10 +62,10 @@ class FiguresOut(Schema):
 
 
 class ProgressOut(Schema):
-    total: FiguresOut
-    towns: list[FiguresOut]
-    communities: list[FiguresOut]
-    grids: list[FiguresOut]
+    total: CampaignFiguresOut
+    towns: list[CampaignFiguresOut]
+    communities: list[CampaignFiguresOut]
+    grids: list[CampaignFiguresOut]
 
 
 class TargetOut(Schema):
@@ -113,7 +110,7 @@ class NewResidentIn(BodyIn):
     moved_in: date | None = None
 
 
-class VisitIn(BodyIn):
+class CanvassVisitIn(BodyIn):
     model_config = ConfigDict(extra="forbid")
 
     client_uuid: uuid.UUID = Field(
@@ -203,7 +200,7 @@ class AssignedOut(Schema):
     count: int = Field(description="How many targets were given")
 
 
-class VisitOut(Schema):
+class CanvassVisitOut(Schema):
     id: int
     client_uuid: uuid.UUID
     target_id: int

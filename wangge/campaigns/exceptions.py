@@ -8,22 +8,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext
 
+from wangge.core.refusals import Refusal
 
-class CampaignError(Exception):
-    def __init__(self, message: str | None = None, field: str = "") -> None:
-        super().__init__(message)
-        self._message = message
-        self.field = field
 
+class CampaignError(Refusal):
     def default_message(self) -> str:
         return gettext("This cannot be done in this campaign.")
-
-    @property
-    def message(self) -> str:
-        return str(self._message) if self._message is not None else self.default_message()
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class NotAllowed(CampaignError):

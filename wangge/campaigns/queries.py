@@ -4,10 +4,12 @@ so nothing outside the user's grids (or their own assignments) is read. Read-onl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from wangge.campaigns.models import (
     Campaign,
@@ -233,3 +235,20 @@ def assignment_counts(campaign: Campaign) -> list[dict[str, Any]]:
         .order_by("assignee__username")
     )
     return list(rows)
+
+
+def coverage(grid_ids: set[int] | None, first: date, last: date) -> tuple[int, int]:
+    """(targets visited, targets) of the campaigns running at some time from `first` to
+    `last` (opened, not drafts), in the given grids (None: everywhere): a target counts as
+    visited once it has a visit made by the end of `last`."""
+    targets = Target.objects.filter(
+        campaign__state__in=[CampaignState.OPEN, CampaignState.CLOSED],
+        campaign__starts_on__lte=last,
+        campaign__ends_on__gte=first,
+    )
+    if grid_ids is not None:
+        targets = targets.filter(grid_id__in=grid_ids)
+    ends_before = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
+    visited = Visit.objects.filter(target=OuterRef("pk"), visited_at__lt=ends_before)
+    counted = targets.aggregate(targets=Count("pk"), visited=Count("pk", filter=Q(Exists(visited))))
+    return counted["visited"], counted["targets"]

@@ -38,7 +38,16 @@ from wangge.cases.workflow import (
     CaseState,
     Transition,
 )
-from wangge.core.api_schemas import BodyBool, BodyFloat, BodyIn, BodyInt, Text
+from wangge.core.api_schemas import (  # noqa: F401 (re-exported)
+    BodyBool,
+    BodyFloat,
+    BodyIn,
+    BodyInt,
+    Detail,
+    FieldError,
+    FieldErrors,
+    Text,
+)
 from wangge.core.masking import mask_name, mask_phone
 from wangge.core.models import User
 from wangge.org.models import OrgUnit
@@ -55,22 +64,9 @@ def action_endpoint_actions() -> list[CaseAction]:
 # --- errors -----------------------------------------------------------------------------------
 
 
-class Detail(Schema):
-    detail: str
-
-
 class CodedDetail(Schema):
     detail: str
     code: Literal["invalid_transition", "conflict"]
-
-
-class FieldError(Schema):
-    loc: list[str | int] = Field(description='Where the bad value is, e.g. ["body", "lat"]')
-    msg: str
-
-
-class FieldErrors(Schema):
-    detail: list[FieldError]
 
 
 # --- input ------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ Rules the table cannot express and the services check (documented here so they l
 - `sign`/`finish`/... by ASSIGNED_GRID: only when the case is dispatched to a grid (grid-entry).
 - `finish` waits until every assisting department has done `finish_part` (co-handling 主办/协办).
 - `assign_grid`: only for a case whose location found no grid (`needs_grid`), or to correct one.
+- `accept`/`dispatch` by SYSTEM: routing's automatic dispatch of a confident suggestion, only
+  when the city has set a confidence for it.
 """
 
 from __future__ import annotations
@@ -250,10 +252,11 @@ C = CaseAction
 TRANSITIONS: tuple[Transition, ...] = (
     _t(C.REPORT, (), S.REPORTED, REPORTERS),
     _t(C.SELF_RESOLVE, (), S.CLOSED, _grid_workers(R.SCOPED), Q.EVIDENCE | Q.NOTE | Q.CATEGORY),
-    _t(C.ACCEPT, {S.REPORTED}, S.ACCEPTED, DISPATCHER, Q.CATEGORY),
+    # The system accepts and dispatches what routing is confident of (the city's threshold).
+    _t(C.ACCEPT, {S.REPORTED}, S.ACCEPTED, DISPATCHER | SYSTEM, Q.CATEGORY),
     _t(C.DECLINE, {S.REPORTED}, S.DECLINED, DISPATCHER, Q.REASON),
     _t(C.MERGE, {S.REPORTED, S.ACCEPTED}, S.MERGED, DISPATCHER, Q.MASTER_CASE),
-    _t(C.DISPATCH, {S.ACCEPTED}, S.DISPATCHED, DISPATCHER, Q.DEPARTMENT),
+    _t(C.DISPATCH, {S.ACCEPTED}, S.DISPATCHED, DISPATCHER | SYSTEM, Q.DEPARTMENT),
     _t(C.REASSIGN, {S.DISPATCHED, S.HANDLING}, S.DISPATCHED, DISPATCHER, Q.DEPARTMENT | Q.REASON),
     _t(C.ASSIGN_GRID, _OPEN, None, DISPATCHER, Q.GRID),
     _t(C.SIGN, {S.DISPATCHED}, S.HANDLING, HANDLER),

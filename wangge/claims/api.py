@@ -5,14 +5,13 @@ the figures.
 Thin adapters: lists are scoped by `permissions.visible_*` and paged newest first (`before`:
 the last id of the previous page), one record goes through `get_*_for_user` (out of reach is a
 404, as unknown is), every write through `services`. Refusals are mapped once, by
-`_answer_refusals`: NotFound 404, NotAllowed 403, InvalidState 409, Invalid 422 naming the field.
+`answer_refusals`: NotFound 404, NotAllowed 403, InvalidState 409, Invalid 422 naming the field.
 Evidence is uploaded first with POST /api/v1/attachments and cited by uid.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +19,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
-from ninja.errors import HttpError, ValidationError
 
 from wangge.cases.exceptions import NotFound as CaseNotFound
 from wangge.cases.models import Attachment
@@ -87,6 +85,7 @@ from wangge.claims.permissions import (
     visible_resources,
     visible_volunteers,
 )
+from wangge.core.api_refusals import answer_refusals
 from wangge.core.api_schemas import RecordId
 from wangge.core.models import User
 from wangge.org.models import OrgUnit
@@ -104,27 +103,9 @@ _WRITE: dict[int, Any] = {
 _LIST: dict[int, Any] = {422: ClaimsFieldErrors}
 
 
-def _answer_refusals(view: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(view)
-    def answer(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise HttpError(404, error.message) from None
-        except NotAllowed as error:
-            raise HttpError(403, error.message) from None
-        except InvalidState as error:
-            raise HttpError(409, error.message) from None
-        except ClaimsError as error:
-            where = "query" if request.method in ("GET", "HEAD") else "body"
-            raise ValidationError(
-                [{"loc": [where, error.field or "__all__"], "msg": error.message}]
-            ) from None
-
-    return answer
-
-
-router.add_decorator(_answer_refusals)
+router.add_decorator(
+    answer_refusals(ClaimsError, {NotFound: 404, NotAllowed: 403, InvalidState: 409})
+)
 
 
 def _user(request: HttpRequest) -> User:

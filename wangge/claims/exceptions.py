@@ -8,22 +8,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext
 
+from wangge.core.refusals import Refusal
 
-class ClaimsError(Exception):
-    def __init__(self, message: str | None = None, field: str = "") -> None:
-        super().__init__(message)
-        self._message = message
-        self.field = field
 
-    def default_message(self) -> str:
-        return gettext("This cannot be done.")
-
-    @property
-    def message(self) -> str:
-        return str(self._message) if self._message is not None else self.default_message()
-
-    def __str__(self) -> str:
-        return self.message
+class ClaimsError(Refusal):
+    """Every refusal of this app."""
 
 
 class NotAllowed(ClaimsError):

@@ -422,3 +422,22 @@ def fund_allocations(user: AnyUser) -> list[FundAllocation]:
     return list(
         visible_allocations(user).select_related("community").order_by("-year")[:LIST_LIMIT]
     )
+
+
+def fulfilment(
+    community_ids: set[int] | None, first: date, last: date, today: date
+) -> tuple[int, int]:
+    """(agreements fulfilled by their end date, agreements due) for the agreements whose end
+    date falls from `first` to `last` (and not after `today`), cancelled ones left out, of the
+    given communities (None: everywhere)."""
+    agreements = Agreement.objects.filter(
+        ends_on__gte=first, ends_on__lte=min(last, today)
+    ).exclude(state=AgreementState.CANCELLED)
+    if community_ids is not None:
+        agreements = agreements.filter(community_id__in=community_ids)
+    fulfilled = 0
+    due = 0
+    for ends_on, fulfilled_at in agreements.values_list("ends_on", "fulfilled_at"):
+        due += 1
+        fulfilled += fulfilled_at is not None and localtime(fulfilled_at).date() <= ends_on
+    return fulfilled, due

@@ -5,7 +5,7 @@ sign-in, decisions and tasks, votes with their links, ballots and results, and t
 Thin adapters: lists are scoped through `permissions` and paginated by id (newest first,
 `next_cursor`); one record goes through `get_*_for_user` (outside the caller's reach is a 404,
 as an unknown one is); every write through `services`, whose refusals are mapped once by
-`_answer_refusals`: 404, 403, 409 for a state that forbids it, 422 naming the field.
+`answer_refusals`: 404, 403, 409 for a state that forbids it, 422 naming the field.
 
 The two ballot operations (`/meetings/ballots/{ballot_token}`) are for a system or a kiosk of
 the community acting for a voter who hands over their one-time link (代投): like every operation
@@ -14,8 +14,6 @@ themselves use the voting page, which needs no account."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.db.models import QuerySet
@@ -23,10 +21,11 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import HttpError
 
 from wangge.core import clock
-from wangge.core.api_schemas import RecordId
+from wangge.core.api_refusals import answer_refusals
+from wangge.core.api_schemas import Detail, FieldErrors, RecordId
 from wangge.core.models import User
 from wangge.meetings import queries, services
 from wangge.meetings.api_schemas import (
@@ -81,7 +80,6 @@ from wangge.meetings.permissions import (
 from wangge.meetings.services.uploads import own_uploads
 from wangge.meetings.tokens import looks_like_token
 from wangge.org.roles import Capability
-from wangge.people.api_schemas import Detail, FieldErrors  # one schema of each name
 from wangge.people.models import Compound
 
 router = Router(tags=["meetings"])
@@ -92,32 +90,9 @@ _READ: dict[int, Any] = {404: Detail, 422: FieldErrors}
 _WRITE: dict[int, Any] = {403: Detail, 404: Detail, 409: Detail, 422: FieldErrors}
 
 
-def _answer_refusals(view: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(view)
-    def answer(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise HttpError(404, error.message) from None
-        except NotAllowed as error:
-            raise HttpError(403, error.message) from None
-        except Conflict as error:
-            raise HttpError(409, error.message) from None
-        except MeetingsError as error:
-            where = "query" if request.method in ("GET", "HEAD") else "body"
-            raise ValidationError(
-                [
-                    {
-                        "loc": [where, _BODY_FIELDS.get(error.field, error.field) or "__all__"],
-                        "msg": error.message,
-                    }
-                ]
-            ) from None
-
-    return answer
-
-
-router.add_decorator(_answer_refusals)
+router.add_decorator(
+    answer_refusals(MeetingsError, {NotFound: 404, NotAllowed: 403, Conflict: 409}, _BODY_FIELDS)
+)
 
 
 def _user(request: HttpRequest) -> User:

@@ -63,7 +63,7 @@ def joint_meeting_overview(
 ) -> list[CommunityRow]:
     """Each community or village the user sees, with its last joint meeting held, flagged when
     none was held this quarter; the flagged first. Two queries."""
-    today = today or timezone.localdate(clock.now())
+    today = today or clock.today()
     start, end = quarter_of(today)
     communities = list(communities_for(user).order_by("code"))
     last = dict(

@@ -4,7 +4,7 @@ and the change ledger, care visits, revealing a whole number and the log of reve
 Thin adapters: lists are scoped by `permissions.visible_*`, one record goes through
 `get_*_for_user` (a record outside the user's reach is a 404, as an unknown one is: existence
 is not told), every write through `services`. The registry's refusals are mapped to HTTP once,
-by `_answer_refusals`, which wraps every operation of this router.
+by `answer_refusals` (from wangge.core), which wraps every operation of this router.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.db import transaction
@@ -21,10 +19,10 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
-from ninja.errors import HttpError, ValidationError
 
 from wangge.cases.exceptions import CaseError
 from wangge.core import clock
+from wangge.core.api_refusals import answer_refusals
 from wangge.core.api_schemas import RecordId
 from wangge.core.models import User
 from wangge.org.models import OrgUnit
@@ -32,6 +30,8 @@ from wangge.org.roles import Capability, UnitKind
 from wangge.people import services
 from wangge.people.api_schemas import (
     AlreadyRegisteredOut,
+    CareVisitIn,
+    CareVisitOut,
     Detail,
     FieldErrors,
     HouseDetail,
@@ -55,8 +55,6 @@ from wangge.people.api_schemas import (
     RevealPage,
     SensitiveTagOut,
     VisitDueOut,
-    VisitIn,
-    VisitOut,
     VisitsDueQuery,
     house_detail,
     house_summary,
@@ -91,28 +89,7 @@ _WRITE: dict[int, Any] = {403: Detail, 404: Detail, 422: FieldErrors}
 _LIST: dict[int, Any] = {422: FieldErrors}
 
 
-def _answer_refusals(view: Callable[..., Any]) -> Callable[..., Any]:
-    """The registry's refusals as HTTP answers: 404, 403, or 422 naming the field at fault (in
-    the shape pydantic's own refusals have, as the other apps answer)."""
-
-    @wraps(view)
-    def answer(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise HttpError(404, error.message) from None
-        except NotAllowed as error:
-            raise HttpError(403, error.message) from None
-        except PeopleError as error:
-            where = "query" if request.method in ("GET", "HEAD") else "body"
-            raise ValidationError(
-                [{"loc": [where, error.field or "__all__"], "msg": error.message}]
-            ) from None
-
-    return answer
-
-
-router.add_decorator(_answer_refusals)
+router.add_decorator(answer_refusals(PeopleError, {NotFound: 404, NotAllowed: 403}))
 
 
 def _user(request: HttpRequest) -> User:
@@ -323,12 +300,12 @@ def open_sensitive_tags(
 
 @router.post(
     "/people/persons/{person_id}/visits",
-    response={201: VisitOut, **_WRITE},
+    response={201: CareVisitOut, **_WRITE},
     summary="Record a care visit, optionally reporting a case for what was found",
     url_name="person_visit",
 )
 def record_visit(
-    request: HttpRequest, person_id: Path[RecordId], payload: VisitIn
+    request: HttpRequest, person_id: Path[RecordId], payload: CareVisitIn
 ) -> Status[dict[str, Any]]:
     user = _user(request)
     person = get_person_for_user(user, person_id)
@@ -357,7 +334,7 @@ def record_visit(
 )
 def list_visits_due(request: HttpRequest, params: Query[VisitsDueQuery]) -> list[dict[str, Any]]:
     user = _user(request)
-    today = clock.now().date()
+    today = clock.today()
     due = services.visits_due(user, today=today, within_days=params.within_days)[: params.limit]
     grids = OrgUnit.objects.in_bulk({item.person.grid_id for item in due})
     for item in due:

@@ -16,7 +16,16 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import AwareDatetime
 
-from wangge.core.api_schemas import BodyBool, BodyId, BodyIn, BodyInt, Text
+from wangge.core.api_schemas import (  # noqa: F401 (re-exported)
+    BodyBool,
+    BodyId,
+    BodyIn,
+    BodyInt,
+    Detail,
+    FieldError,
+    FieldErrors,
+    Text,
+)
 from wangge.core.masking import mask_id_number, mask_phone
 from wangge.org.models import OrgUnit
 from wangge.people.models import (
@@ -36,19 +45,6 @@ from wangge.people.models import (
 from wangge.people.services import LedgerLine, VisitDue
 
 # --- errors -----------------------------------------------------------------------------------
-
-
-class Detail(Schema):
-    detail: str
-
-
-class FieldError(Schema):
-    loc: list[str | int] = Field(description='Where the bad value is, e.g. ["body", "phone"]')
-    msg: str
-
-
-class FieldErrors(Schema):
-    detail: list[FieldError]
 
 
 class AlreadyRegisteredOut(Schema):
@@ -164,7 +160,7 @@ class LedgerQuery(Schema):
     limit: int = Field(200, ge=1, le=500)
 
 
-class VisitIn(BodyIn):
+class CareVisitIn(BodyIn):
     outcome: VisitOutcome
     found: Text = Field("", max_length=4000)
     visited_at: AwareDatetime | None = Field(None, description="Defaults to now")
@@ -295,7 +291,7 @@ class HouseDetail(HouseSummary):
     ledger: list[LedgerLineOut] = Field(description="Moves in and out, newest first")
 
 
-class VisitOut(Schema):
+class CareVisitOut(Schema):
     id: int
     person_id: int
     outcome: VisitOutcome

@@ -110,7 +110,7 @@ class PeopleConfig(AppConfig):
         visitors = {Role.GRID_WORKER, Role.PART_TIME_GRID_WORKER, Role.COMMUNITY_STAFF}
         if not user.is_authenticated or not roles_of(user) & visitors:
             return []
-        today = clock.now().date()
+        today = clock.today()
         due = visits_due(user, today=today)  # type: ignore[arg-type]
         items = [
             {

@@ -146,7 +146,7 @@ class MoveInForm(RegistryForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["moved_in"].initial = clock.now().date()
+        self.fields["moved_in"].initial = clock.today()
 
 
 class MoveOutForm(RegistryForm):
@@ -155,7 +155,7 @@ class MoveOutForm(RegistryForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["moved_out"].initial = clock.now().date()
+        self.fields["moved_out"].initial = clock.today()
 
 
 class RevealForm(RegistryForm):
@@ -396,7 +396,7 @@ class LandlordTenantForm(RegistryForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["moved_in"].initial = clock.now().date()
+        self.fields["moved_in"].initial = clock.today()
 
 
 class LandlordMoveOutForm(RegistryForm):
@@ -404,7 +404,7 @@ class LandlordMoveOutForm(RegistryForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["moved_out"].initial = clock.now().date()
+        self.fields["moved_out"].initial = clock.today()
 
 
 class ImportForm(RegistryForm):

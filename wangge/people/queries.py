@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
 
 from wangge.core.masking import normalize_phone
 from wangge.core.models import User
@@ -30,6 +31,7 @@ from wangge.people.models import (
     ImportJob,
     Organisation,
     Person,
+    PersonTag,
     Registration,
     Residence,
     Reveal,
@@ -297,3 +299,68 @@ def get_import_job_for_user(user: User | AnonymousUser, uid: object) -> ImportJo
     if job is None:
         raise NotFound()
     return job
+
+
+# --- figures for analytics ----------------------------------------------------------------------
+
+
+def care_visit_timeliness(
+    grid_ids: set[int] | None, first: date, last: date, today: date
+) -> tuple[int, int]:
+    """(visits made on time, visits due) for the care visits falling due from `first` to
+    `last` (and not after `today`), in the given grids (None: everywhere).
+
+    A person with care tags is due a visit every N days (the most frequent tag's N) after the
+    last visit, or after the tag was given. Each due day counts once: on time when the next
+    visit came by that day; a visit that never came counts once, late, at its due day (the next
+    due day follows the visit that finally came)."""
+    last = min(last, today)
+    if last < first:
+        return 0, 0
+    tags = PersonTag.objects.filter(
+        kind__visit_every_days__isnull=False, kind__is_active=True, since__lte=last
+    )
+    if grid_ids is not None:
+        tags = tags.filter(person__grid_id__in=grid_ids)
+    every: dict[int, int] = {}
+    since: dict[int, date] = {}
+    for person_id, days, given in tags.values_list("person_id", "kind__visit_every_days", "since"):
+        every[person_id] = min(days, every.get(person_id, days))
+        since[person_id] = min(given, since.get(person_id, given))
+    if not every:
+        return 0, 0
+    window = first - timedelta(days=max(every.values()))
+    starts_at = timezone.make_aware(datetime.combine(window, time.min))
+    ends_before = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
+    visits = CareVisit.objects.filter(person_id__in=every)
+    before = dict(
+        visits.filter(visited_at__lt=starts_at)
+        .values("person_id")
+        .annotate(last=Max("visited_at"))
+        .values_list("person_id", "last")
+    )
+    dates: dict[int, list[date]] = {}
+    for person_id, at in (
+        visits.filter(visited_at__gte=starts_at, visited_at__lt=ends_before)
+        .order_by("visited_at")
+        .values_list("person_id", "visited_at")
+    ):
+        dates.setdefault(person_id, []).append(timezone.localdate(at))
+    on_time = due = 0
+    for person_id, interval in every.items():
+        current = since[person_id]
+        if earlier := before.get(person_id):
+            current = max(current, timezone.localdate(earlier))
+        for visit in [*dates.get(person_id, []), None]:
+            if visit is not None and visit <= current:
+                continue  # before the chain starts, or a second visit the same day
+            due_day = current + timedelta(days=interval)
+            if due_day > last:
+                break
+            if due_day >= first:
+                due += 1
+                on_time += visit is not None and visit <= due_day
+            if visit is None:
+                break
+            current = visit
+    return on_time, due

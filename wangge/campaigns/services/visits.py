@@ -204,7 +204,7 @@ def _register_resident(actor: User | None, target: Target, found: NewResident) -
     house = target.house
     if house is None:
         raise Invalid(_("Only a visit to a house can register a new resident."), "resident_name")
-    moved_in = found.moved_in or clock.now().date()
+    moved_in = found.moved_in or clock.today()
     try:
         person = None
         if found.document_number and actor is not None:

@@ -22,7 +22,7 @@ from wangge.cases.models import STAGES, Category, CategoryKind, DeadlineUnit
 from wangge.core import audit, generations
 from wangge.core.models import User
 from wangge.org.models import OrgUnit
-from wangge.org.permissions import scope_for
+from wangge.org.permissions import administers_whole_city, scope_for
 from wangge.org.roles import Capability, UnitKind
 
 OPEN311_DATATYPES = frozenset(
@@ -94,11 +94,7 @@ def find_category(code: str) -> Category | None:
 def require_category_admin(actor: User | None) -> None:
     if actor is None:
         return
-    scope = scope_for(actor, Capability.MANAGE_ORG)
-    if scope.everything:
-        return
-    roots = list(OrgUnit.objects.filter(parent__isnull=True).values_list("path", flat=True))
-    if scope.is_empty or not roots or not all(scope.contains(path) for path in roots):
+    if not administers_whole_city(actor):
         raise NotAllowed(_("Only an administrator of the whole city may change categories."))
 
 

@@ -33,6 +33,7 @@ from wangge.cases.workflow import CaseAction, Transition
 from wangge.core import clock
 from wangge.core.calendar import WorkingCalendar
 from wangge.core.masking import mask_name, mask_phone
+from wangge.core.menus import app_entries
 from wangge.org.queries import visible_units
 from wangge.org.roles import UnitKind
 
@@ -110,6 +111,10 @@ def _page(
             else None
         ),
         "assignments": list(case.assignments.select_related("unit").order_by("id")),
+        # What apps built on the cases show here (routing's suggested category).
+        "panels": app_entries(
+            request, "case_panels", case=case, actions={step.action for step in steps}
+        ),
     }
     return render(request, "cases/detail.html", context, status=status)
 

@@ -24,6 +24,7 @@ from wangge.cases.queries import Tab, may_dispatch, my_queue, overdue_cases, que
 from wangge.cases.services import ActionInput, perform
 from wangge.cases.workflow import CaseAction
 from wangge.core import clock
+from wangge.core.menus import case_notes
 from wangge.org.queries import visible_units
 from wangge.org.roles import UnitKind
 
@@ -46,6 +47,8 @@ def dispatch_console(request: HttpRequest) -> HttpResponse:
     def first(tab: Tab) -> list:
         return times_left(queue_page_of(my_queue(user, tab), None, LIST_SIZE).items, now)
 
+    to_accept = first(Tab.TO_ACCEPT)
+    notes = case_notes(request, [case for case, _left in to_accept])
     to_dispatch = first(Tab.TO_DISPATCH)
     suggestions = dict(
         Category.objects.filter(default_department__isnull=False).values_list(
@@ -57,7 +60,7 @@ def dispatch_console(request: HttpRequest) -> HttpResponse:
         request,
         "cases/dispatch.html",
         {
-            "to_accept": first(Tab.TO_ACCEPT),
+            "to_accept": [(case, left, notes.get(case.pk, "")) for case, left in to_accept],
             "to_dispatch": [
                 (case, left, suggestions.get(case.category_id, "")) for case, left in to_dispatch
             ],

@@ -177,7 +177,7 @@ def record_step(actor: User | None, procedure: Procedure, given: StepInput) -> P
     notes = (given.notes or "").strip()
     if len(notes) > TEXT_MAX:
         raise Invalid(_("At most %(max)d characters are allowed.") % {"max": TEXT_MAX}, "notes")
-    if given.held_on is None or given.held_on > clock.now().date():
+    if given.held_on is None or given.held_on > clock.today():
         raise Invalid(_("Enter the date it took place (not in the future)."), "held_on")
     if len(given.documents) > MAX_DOCUMENTS:
         raise Invalid(_("At most %(max)d files.") % {"max": MAX_DOCUMENTS}, "documents")

@@ -84,7 +84,7 @@ def _page(request: HttpRequest, procedure, form=None, status: int = 200) -> Http
     runs = may_run(request.user, procedure.community) and upcoming is not None
     if runs and form is None:
         form = StepForm(
-            initial={"step": upcoming, "held_on": clock.now().date()},
+            initial={"step": upcoming, "held_on": clock.today()},
             is_meeting=upcoming in MEETING_STEPS,
         )
     rule = services.rule_for(upcoming) if upcoming else None

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -181,7 +182,9 @@ class _Run:
         self.now = clock.now()
         # The tables whose rows go to the database beside the checking of the next chunk.
         self.inserts = BackgroundInserts((House, Person, Residence))
-        self.checker = RowChecker(actor, header, today=self.now.date(), settle=self.inserts.wait)
+        self.checker = RowChecker(
+            actor, header, today=timezone.localdate(self.now), settle=self.inserts.wait
+        )
         self.writer = Writer(actor, self.checker, self.now, self.inserts)
         self.result = ImportResult(kind=header.kind.name)
         self.refused_rows: dict[int, str] = {}

@@ -104,7 +104,7 @@ class RowChecker:
         self.settle = settle
         self.header = header
         self.kind: Kind = header.kind
-        self.today = today or clock.now().date()
+        self.today = today or clock.today()
         self._grids: dict[str, OrgUnit | str] = {}
         self._kept: dict[int, bool] = {}
         self._places: dict[tuple[str, str], Building] = {}

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.cases.models import Case
@@ -50,13 +51,13 @@ def give_tag(
             person=person,
             kind=kind,
             defaults={
-                "since": since or now.date(),
+                "since": since or timezone.localdate(now),
                 "note": note.strip()[:200],
                 "expires_at": expires,
                 "given_by": actor,
             },
             create_defaults={
-                "since": since or now.date(),
+                "since": since or timezone.localdate(now),
                 "note": note.strip()[:200],
                 "expires_at": expires,
                 "given_by": actor,
@@ -195,7 +196,7 @@ class VisitDue:
 def visits_due(user: User, *, today: date | None = None, within_days: int = 0) -> list[VisitDue]:
     """The people in the user's grids whose care visit is due by `today + within_days`, the
     most overdue first: a tag's frequency after the last visit (or after it was given)."""
-    today = today or clock.now().date()
+    today = today or clock.today()
     scope = scope_for(user, Capability.MANAGE_PEOPLE)
     if scope.is_empty:
         return []

@@ -144,7 +144,7 @@ def check_person(given: PersonInput, today: date | None = None) -> dict[str, Any
                 "birth_date",
             )
         sex, birth_date = facts.sex, facts.birth_date
-    if birth_date and birth_date > (today or clock.now().date()):
+    if birth_date and birth_date > (today or clock.today()):
         raise Invalid(_("The birth date is in the future."), "birth_date")
     region = "".join((given.registered_region or "").split())
     if region and not _REGION.match(region):

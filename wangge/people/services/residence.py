@@ -36,7 +36,7 @@ def move_in(
     require(actor, Capability.MANAGE_PEOPLE, house.grid)
     if relation not in Relation.values:
         raise Invalid(_("Unknown relation: %(relation)s") % {"relation": relation}, "relation")
-    if moved_in > clock.now().date():
+    if moved_in > clock.today():
         raise Invalid(_("The moving-in date is in the future."), "moved_in")
     if household is not None and household.house_id != house.pk:
         raise Invalid(_("The household lives in another house."), "household")
@@ -83,7 +83,7 @@ def move_out(
         raise Invalid(_("This person has already moved out."), "moved_out")
     if moved_out < residence.moved_in:
         raise Invalid(_("The moving-out date is before the moving-in date."), "moved_out")
-    if moved_out > clock.now().date():
+    if moved_out > clock.today():
         raise Invalid(_("The moving-out date is in the future."), "moved_out")
     with transaction.atomic():
         updated = Residence.objects.filter(pk=residence.pk, moved_out__isnull=True).update(

@@ -31,7 +31,7 @@ VISITS_AHEAD_DAYS = 7
 def registry_home(request: HttpRequest) -> HttpResponse:
     if not may_view_people(request.user):
         raise PermissionDenied
-    today = clock.now().date()
+    today = clock.today()
     form = SearchForm(request.POST if request.method == "POST" else None)
     results = None
     status = 200
@@ -68,7 +68,7 @@ def visits_due_page(request: HttpRequest) -> HttpResponse:
     """The care visits due in the user's grids now or within a week, the most overdue first."""
     if scope_for(request.user, Capability.MANAGE_PEOPLE).is_empty:
         raise PermissionDenied
-    today = clock.now().date()
+    today = clock.today()
     due = services.visits_due(actor(request), today=today, within_days=VISITS_AHEAD_DAYS)
     grids = OrgUnit.objects.in_bulk({item.person.grid_id for item in due})
     rows = [
