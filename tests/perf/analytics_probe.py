@@ -80,6 +80,20 @@ def measure(repetitions: int, warmup: int, events: int) -> dict[str, Any]:
     cells = iter(grids * (repetitions + warmup))
     result = timed(lambda: dashboard(Scope(next(cells)), month, now), repetitions, warmup)
     results.append({"query": "drill-down into a grid, month", **result})
+    # The map of grids by a figure, the heat map (the one read of the cases themselves) and
+    # the hot spots, of the whole city.
+    from wangge.analytics.geography import figure_map, heat_cells
+    from wangge.analytics.hotspots import hot_spots
+
+    for name, work in (
+        ("map by figure, month", lambda: figure_map(Scope(city), month)),
+        ("map values only, month", lambda: figure_map(Scope(city), month, outlines=False)),
+        ("heat map, month", lambda: heat_cells(city, month)),
+        ("hot spots, week", lambda: hot_spots(Scope(city), Period.last_days(7, today))),
+        ("hot spots, month", lambda: hot_spots(Scope(city), month)),
+    ):
+        result = timed(work, max(repetitions // 2, 1), warmup)
+        results.append({"query": f"city {name}", **result})
 
     # The incremental job: `events` new events (comments) on random cases, then applied.
     with connection.cursor() as cursor:

@@ -7,6 +7,8 @@ from datetime import date
 
 from ninja import Field, Schema
 
+from wangge.core.api_schemas import Detail, FieldError, FieldErrors  # noqa: F401 (re-exported)
+
 # Codes of units and categories: letters, digits and a few marks (never a NUL, which
 # PostgreSQL refuses even in a lookup).
 CODE = r"^[A-Za-z0-9_.-]+$"
@@ -38,9 +40,15 @@ class FigureOut(Schema):
     previous: float | None
     change: float | None = Field(description="Now minus before; percentage points for a rate")
     trend: str = Field(description="up, down, flat, or empty when either side is missing")
-    numerator: float
+    numerator: float | None = Field(
+        description="What the figure was computed from; none for another app's figure of one "
+        "department or category (it has no value there)"
+    )
     denominator: float | None
-    series: list[float | None] = Field(description="The figure in each bucket of `buckets`")
+    series: list[float | None] = Field(
+        description="The figure in each bucket of `buckets`; empty for the other apps' figures "
+        "(canvass, care visits, agreements), computed for the period only"
+    )
 
 
 class FiguresOut(Schema):
@@ -61,16 +69,3 @@ class DefinitionOut(Schema):
     kind: str
     numerator: str
     denominator: str | None
-
-
-class FieldError(Schema):
-    loc: list[str | int]
-    msg: str
-
-
-class FieldErrors(Schema):
-    detail: list[FieldError]
-
-
-class Detail(Schema):
-    detail: str

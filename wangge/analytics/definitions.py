@@ -8,16 +8,18 @@ March and closed in April adds to March's resolution rate. Merged duplicates cou
 in the count by state (their master carries the request). `closed_on_day` is the one measure
 counted on another day: the day the case was closed, for the trend of closures.
 
-Figures of other apps (canvass coverage, care visits on time, agreements fulfilled) register
-here with `register(Figure(..., compute=...))`: `compute(scope, period)` returns
-(numerator, denominator) read from that app's own tables, and the dashboard and API show them
-beside the case figures. Apps never import analytics: analytics imports them (see
-`EXTERNAL_FIGURES`)."""
+Figures of other apps (canvass coverage, care visits on time, agreements fulfilled, first
+information reports on time) are defined here too, with `compute(area_ids, first, last, today)`
+returning (numerator, denominator) from a query of the app that owns the rows (imported when
+first computed: apps never import analytics, and definitions load before the apps are ready).
+They are figures of areas only: for one department or category they have no value."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from importlib import import_module
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -79,8 +81,9 @@ class Figure:
     denominator: str | None = None  # a measure; None for a count
     scale: float = 1.0  # hours: seconds / 3600
     higher_is_better: bool = True
-    # For figures of other apps: (scope, period) -> (numerator, denominator).
-    compute: Callable[[Any, Any], tuple[float, float | None]] | None = None
+    # For figures of other apps: (area ids or None for everywhere, first day, last day, today)
+    # -> (numerator, denominator).
+    compute: Callable[[set[int] | None, date, date, date], tuple[int, int]] | None = None
 
     def value(self, totals: Mapping[str, float]) -> float | None:
         """The figure from summed measures; None when its denominator is 0 (nothing to rate)."""
@@ -255,5 +258,262 @@ for _figure in (
 
 # The four rates of the dashboard's first panel, in order.
 HEADLINE = ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate")
-# Figures of other apps register from these modules when analytics is ready (none yet).
-EXTERNAL_FIGURES: tuple[str, ...] = ()
+
+
+def _query(path: str, with_today: bool) -> Callable[..., tuple[int, int]]:
+    """An app's figure query ("module.function"), imported when first called."""
+    module, function = path.rsplit(".", 1)
+
+    def compute(areas: set[int] | None, first: date, last: date, today: date) -> tuple[int, int]:
+        query = getattr(import_module(module), function)
+        return query(areas, first, last, today) if with_today else query(areas, first, last)
+
+    return compute
+
+
+def _area_rate(
+    key: str, label: Any, definition: Any, top: str, bottom: str, query: str, with_today: bool
+) -> Figure:
+    return Figure(key, label, definition, Kind.RATE, top, bottom, compute=_query(query, with_today))
+
+
+for _figure in (
+    _area_rate(
+        "canvass_coverage",
+        _("Canvass coverage"),
+        _(
+            "Canvass coverage: targets (houses or persons) of the canvass campaigns running in "
+            "the period visited at least once by its end, of those targets."
+        ),
+        "canvass_visited",
+        "canvass_targets",
+        "wangge.campaigns.queries.coverage",
+        with_today=False,
+    ),
+    _area_rate(
+        "care_visits_on_time",
+        _("Care visits on time"),
+        _(
+            "Care visits on time: care visits falling due in the period (every N days after the "
+            "last visit, N set by the person's tag) made by their due day, of the visits due."
+        ),
+        "care_on_time",
+        "care_due",
+        "wangge.people.queries.care_visit_timeliness",
+        with_today=True,
+    ),
+    _area_rate(
+        "agreements_fulfilled",
+        _("Agreements fulfilled"),
+        _(
+            "Agreements fulfilled: two-way claiming agreements ending in the period fulfilled "
+            "by their end date, of those agreements (cancelled ones left out)."
+        ),
+        "agreements_fulfilled",
+        "agreements_due",
+        "wangge.claims.queries.fulfilment",
+        with_today=True,
+    ),
+    _area_rate(
+        "first_reports_on_time",
+        _("First reports on time"),
+        _(
+            "First reports on time: information reports whose first-report deadline (首报时限, "
+            "natural minutes after the reporter learned of the event) fell in the period and "
+            "that were sent by it, of those reports."
+        ),
+        "first_reports_on_time",
+        "first_reports_due",
+        "wangge.info_reports.queries.first_report_counts",
+        with_today=False,
+    ),
+):
+    register(_figure)
+
+
+# --- role figures (evaluation) -------------------------------------------------------------------
+# Figures of one person or one unit in the case loop, as the urban-management evaluation practice
+# defines them; computed by `wangge.analytics.role_figures` from cases and case events (not from
+# the rollups: a unit's approved appeals take single cases out of its own figures only).
+
+
+class RoleSubject:
+    """Who a role figure is a figure of."""
+
+    GRID_WORKER = "grid_worker"  # a user holding a grid worker role
+    DISPATCHER = "dispatcher"  # a user holding the dispatcher role
+    DEPARTMENT = "department"  # a department unit (the cases dispatched to it)
+    UNIT = "unit"  # any unit: a department's cases, or the cases lying in an area's subtree
+
+
+# A verification (核查) has no deadline of its own in the loop: it is due this many working
+# hours (office hours of working days, core calendar) after the handling was marked finished.
+VERIFY_WITHIN_WORKING_HOURS = 8
+
+
+@dataclass(frozen=True)
+class RoleFigure(Figure):
+    subject: str = RoleSubject.UNIT
+
+
+ROLE_FIGURES: dict[str, RoleFigure] = {}
+
+
+def _role(
+    subject: str,
+    key: str,
+    label: Any,
+    definition: Any,
+    top: str,
+    bottom: str | None,
+    *,
+    higher_is_better: bool = True,
+) -> RoleFigure:
+    kind = Kind.RATE if bottom else Kind.COUNT
+    figure = RoleFigure(
+        key,
+        label,
+        definition,
+        kind,
+        top,
+        bottom,
+        higher_is_better=higher_is_better,
+        subject=subject,
+    )
+    if key in ROLE_FIGURES or key in FIGURES:
+        raise ValueError(f"figure {key} is defined twice")
+    ROLE_FIGURES[key] = figure
+    return figure
+
+
+_role(
+    RoleSubject.GRID_WORKER,
+    "valid_reports",
+    _("Valid reports"),
+    _(
+        "Valid reports: cases the grid worker reported in the period that were accepted or "
+        "resolved on the spot."
+    ),
+    "reports_valid",
+    None,
+)
+_role(
+    RoleSubject.GRID_WORKER,
+    "valid_report_rate",
+    _("Valid report rate"),
+    _(
+        "Valid report rate: cases the grid worker reported in the period that were accepted or "
+        "resolved on the spot, of those reported and already decided (accepted, resolved, "
+        "declined or merged as a duplicate)."
+    ),
+    "reports_valid",
+    "reports_decided",
+)
+_role(
+    RoleSubject.GRID_WORKER,
+    "on_time_verification_rate",
+    _("On-time verification rate"),
+    _(
+        "On-time verification rate: verifications (passed or failed) the grid worker made in the "
+        "period within 8 working hours of the handling being marked finished, of the "
+        "verifications made."
+    ),
+    "verifications_on_time",
+    "verifications",
+)
+_role(
+    RoleSubject.GRID_WORKER,
+    "worker_care_visits_on_time",
+    _("Care visits on time (own grid)"),
+    _(
+        "Care visits on time: care visits falling due in the period for the people of the grid "
+        "worker's grids (every N days, N set by the person's tag) made by their due day, of the "
+        "visits due."
+    ),
+    "care_on_time",
+    "care_due",
+)
+_role(
+    RoleSubject.GRID_WORKER,
+    "worker_canvass_coverage",
+    _("Canvass coverage (own targets)"),
+    _(
+        "Canvass coverage: canvass targets assigned to the grid worker, in campaigns running in "
+        "the period, visited by its end, of the targets assigned."
+    ),
+    "canvass_visited",
+    "canvass_assigned",
+)
+_role(
+    RoleSubject.DISPATCHER,
+    "on_time_dispatch_rate",
+    _("On-time dispatch rate"),
+    _(
+        "On-time dispatch rate: dispatches the dispatcher made in the period within the dispatch "
+        "deadline of the case's category (counted from its acceptance or its return), of the "
+        "dispatches made."
+    ),
+    "dispatches_on_time",
+    "dispatches",
+)
+_role(
+    RoleSubject.DISPATCHER,
+    "accurate_dispatch_rate",
+    _("Accurate dispatch rate"),
+    _(
+        "Accurate dispatch rate: dispatches the dispatcher made in the period that the handling "
+        "unit did not return, of the dispatches made."
+    ),
+    "dispatches_kept",
+    "dispatches",
+)
+_role(
+    RoleSubject.DEPARTMENT,
+    "department_on_time_handling_rate",
+    _("On-time handling rate (department)"),
+    _(
+        "On-time handling rate: cases dispatched to the department in the period and handled by "
+        "their handling deadline (extensions included), of those it has handled."
+    ),
+    "handled_on_time",
+    "handled",
+)
+_role(
+    RoleSubject.DEPARTMENT,
+    "department_closure_rate",
+    _("Closure rate (department)"),
+    _(
+        "Closure rate: cases dispatched to the department in the period that are closed, of the "
+        "cases dispatched to it."
+    ),
+    "closed",
+    "dispatched",
+)
+_role(
+    RoleSubject.DEPARTMENT,
+    "department_rework_rate",
+    _("Rework rate (department)"),
+    _(
+        "Rework rate: cases dispatched to the department in the period whose handling failed "
+        "verification or that were reopened after closing, of the cases it marked handled."
+    ),
+    "reworked",
+    "handled_ever",
+    higher_is_better=False,
+)
+_role(
+    RoleSubject.UNIT,
+    "on_time_closure_rate",
+    _("On-time closure rate"),
+    _(
+        "On-time closure rate: cases closed by their handling deadline, of the cases whose "
+        "handling deadline fell in the period less the deferred ones (extension or deferral "
+        "granted). A department's cases are those dispatched to it; an area's, those lying in it."
+    ),
+    "closed_on_time",
+    "due_not_deferred",
+)
+
+
+def role_figures_for(subject: str) -> list[RoleFigure]:
+    return [figure for figure in ROLE_FIGURES.values() if figure.subject == subject]

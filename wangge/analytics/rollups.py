@@ -16,9 +16,13 @@ One SQL expression, `fact_select`, says what each case contributes (its measures
 - `pending_contributions()`: what the events past the cursor would change, read (never
   written) by every figure query, so the figures are live even with no worker running.
 
-Known limits: a case event whose transaction commits after a later one was applied (sequence
-ids are handed out before commit) is picked up by the case's next event or the next rebuild; a
-change of office hours or holidays reaches past handling times at the next rebuild."""
+The worker applies only events written more than `SETTLE` ago (`apply_settled`): sequence ids
+are handed out before commit, so an event may commit after a later one, and the cursor must not
+pass it. A transaction holding an event longer than that (none of the services' does) would
+still be picked up by the case's next event or the next rebuild.
+
+Known limit: a change of office hours or holidays reaches past handling times at the next
+rebuild."""
 
 from __future__ import annotations
 
@@ -39,6 +43,7 @@ from wangge.core.calendar import city_office_hours, is_workday
 
 CURSOR = "cases"
 BATCH_EVENTS = 20_000
+SETTLE = timedelta(seconds=30)  # how long the worker lets a case event settle (apply_settled)
 FACT_TABLE = "analytics_casefact"
 ROLLUP_TABLE = "analytics_rollup"
 KEY = ("area_id", "department_id", "category_id")
@@ -393,15 +398,24 @@ class Batch:
     upto: int
 
 
-def next_batch(limit: int = BATCH_EVENTS) -> Batch | None:
+def next_batch(limit: int = BATCH_EVENTS, settled_before: datetime | None = None) -> Batch | None:
+    """The next events past the cursor; with `settled_before`, only up to the first event
+    written at or after that time (see `apply_settled`)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT last_event_id FROM analytics_rollupcursor WHERE name = %s", [CURSOR])
         row = cursor.fetchone()
         after = row[0] if row else 0
+        below, params = "", [after]
+        if settled_before is not None:
+            below = (
+                " AND id < COALESCE((SELECT MIN(id) FROM cases_caseevent WHERE id > %s AND "
+                "created_at >= %s), %s)"
+            )
+            params += [after, connection.ops.adapt_datetimefield_value(settled_before), 2**62]
         cursor.execute(
-            "SELECT MAX(id) FROM (SELECT id FROM cases_caseevent WHERE id > %s "
+            f"SELECT MAX(id) FROM (SELECT id FROM cases_caseevent WHERE id > %s{below} "
             "ORDER BY id LIMIT %s) e",
-            [after, limit],
+            [*params, limit],
         )
         upto = cursor.fetchone()[0]
     return None if upto is None else Batch(after, upto)
@@ -457,10 +471,20 @@ def apply_batch(batch: Batch) -> int:
     return cases
 
 
-def apply_pending(limit: int = BATCH_EVENTS) -> str:
-    """The worker job: apply the case events past the cursor, a batch at a time."""
+def apply_settled() -> str:
+    """The worker job: apply the case events written more than `SETTLE` ago. Event ids are
+    handed out before their transaction commits, so an event may become visible after a later
+    one; waiting until every transaction that could hold an earlier id has ended (services'
+    transactions last well under a second) keeps the cursor from passing it. The figures lose
+    nothing by the wait: what is past the cursor is read live (`pending_contributions`)."""
+    return apply_pending(settled_before=clock.now() - SETTLE)
+
+
+def apply_pending(limit: int = BATCH_EVENTS, settled_before: datetime | None = None) -> str:
+    """Apply the case events past the cursor, a batch at a time (all of them, or those
+    written before `settled_before`)."""
     applied = events = 0
-    while (batch := next_batch(limit)) is not None:
+    while (batch := next_batch(limit, settled_before)) is not None:
         cases = apply_batch(batch)
         if not cases:
             break  # another worker holds this batch

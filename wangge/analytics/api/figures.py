@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
@@ -29,6 +28,7 @@ from wangge.analytics.queries import (
     Period,
     Reader,
     Scope,
+    area_figure_values,
     figure_values,
     series_of,
     trend_buckets,
@@ -38,7 +38,7 @@ from wangge.core import clock
 from wangge.org.models import OrgUnit
 from wangge.org.roles import UnitKind
 
-router = Router(tags=["analytics"])
+router = Router()
 DEFAULT_DAYS = 30
 
 
@@ -96,7 +96,7 @@ def _refused(field: str, message: str) -> Status:
 
 @router.get("/analytics/figures", response={200: FiguresOut, 404: Detail, 422: FieldErrors})
 def figures(request: HttpRequest, params: Query[FiguresQuery]) -> Any:
-    today = timezone.localdate(clock.now())
+    today = clock.today()
     last = params.last or today
     first = params.first or last - timedelta(days=DEFAULT_DAYS - 1)
     if last < first:
@@ -129,6 +129,25 @@ def figures(request: HttpRequest, params: Query[FiguresQuery]) -> Any:
                 if figure.denominator is None
                 else current.get(figure.denominator, 0),
                 "series": series_of(figure, trend),  # type: ignore[arg-type]
+            }
+        )
+    # The other apps' figures: computed for the period and the one before, without a series.
+    for area_item in area_figure_values(reader, period, today):
+        figure = area_item.figure
+        counts = area_item.counts
+        out.append(
+            {
+                "key": figure.key,
+                "label": str(figure.label),
+                "definition": str(figure.definition),
+                "kind": figure.kind,
+                "value": area_item.value,
+                "previous": area_item.previous,
+                "change": area_item.change,
+                "trend": area_item.trend,
+                "numerator": None if counts is None else counts[0],
+                "denominator": None if counts is None else counts[1],
+                "series": [],
             }
         )
     return {

@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -22,9 +21,11 @@ from django.views.decorators.http import require_GET
 from wangge.analytics.definitions import FIGURES, HEADLINE
 from wangge.analytics.permissions import dashboard_units
 from wangge.analytics.queries import MAX_PERIOD_DAYS, FigureValue, Period, Scope, dashboard
+from wangge.cases.models import Category
 from wangge.cases.workflow import CaseState
 from wangge.core import clock
 from wangge.org.models import OrgUnit
+from wangge.org.roles import UnitKind
 
 DEFAULT_DAYS = 30
 RANKED = {key: FIGURES[key] for key in ("resolution_rate", "satisfaction_rate", "on_time_rate")}
@@ -32,6 +33,8 @@ RANKED = {key: FIGURES[key] for key in ("resolution_rate", "satisfaction_rate", 
 
 class DashboardForm(forms.Form):
     unit = forms.ChoiceField(label=gettext_lazy("Unit"), required=False)
+    department = forms.ChoiceField(label=gettext_lazy("Department"), required=False)
+    category = forms.ChoiceField(label=gettext_lazy("Category"), required=False)
     first = forms.DateField(
         label=gettext_lazy("From"),
         required=False,
@@ -50,6 +53,29 @@ class DashboardForm(forms.Form):
         self.fields["unit"].choices = [
             (unit.code, "\u3000" * max(unit.depth - units[0].depth, 0) + unit.name)
             for unit in units
+        ]
+        self.departments = {
+            department.code: department
+            for department in OrgUnit.objects.filter(kind=UnitKind.DEPARTMENT, is_active=True)
+            .defer("boundary", "properties")
+            .order_by("path")
+        }
+        self.fields["department"].choices = [
+            ("", gettext_lazy("All departments")),
+            *((code, unit.name) for code, unit in self.departments.items()),
+        ]
+        self.categories = {
+            category.code: category
+            for category in Category.objects.filter(is_active=True)
+            .select_related("parent")
+            .order_by("code")
+        }
+        self.fields["category"].choices = [
+            ("", gettext_lazy("All categories")),
+            *(
+                (code, ("\u3000" if category.parent_id else "") + category.name)
+                for code, category in self.categories.items()
+            ),
         ]
 
     def clean(self) -> dict[str, Any]:
@@ -87,7 +113,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     units = dashboard_units(request.user)
     if not units:
         raise PermissionDenied(_("The dashboard shows areas; your account has none."))
-    today = timezone.localdate(clock.now())
+    today = clock.today()
     default = Period.last_days(DEFAULT_DAYS, today)
     form = DashboardForm(
         request.GET or None,
@@ -100,7 +126,12 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if request.GET else {}
     unit = form.units.get(data.get("unit") or "", units[0])  # the choices are the user's units
     period = data.get("period") or default
-    figures = dashboard(Scope(unit), period, clock.now())
+    scope = Scope(
+        unit,
+        department=form.departments.get(data.get("department") or ""),
+        category=form.categories.get(data.get("category") or ""),
+    )
+    figures = dashboard(scope, period, clock.now())
     days = [bucket.isoformat() for bucket, _totals in figures.trend]
     weekly: dict[date, list[int]] = {}
     if figures.trend_unit == "day":

@@ -1,0 +1,1 @@
+"""Pages of analytics, one module per page family: the dashboard (dashboard.py)."""
