@@ -5,10 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Debian packages the browser tests and the translation checks need.
-TEST_DEBS := chromium fonts-noto-cjk gettext
+# Debian packages the app needs to run (the reports' PDFs: Pango and Chinese fonts), and those
+# the browser tests and the translation checks need besides.
+RUN_DEBS := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+TEST_DEBS := $(RUN_DEBS) chromium gettext
 
-.PHONY: demo test check pytest bench messages serve system-deps clean
+.PHONY: demo test check pytest bench messages serve system-deps run-deps clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -21,8 +23,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-system-deps:
-	@missing=""; for deb in $(TEST_DEBS); do \
+# Install the Debian packages of $(DEBS) that are missing (with sudo when not root).
+system-deps: DEBS = $(TEST_DEBS)
+run-deps: DEBS = $(RUN_DEBS)
+system-deps run-deps:
+	@missing=""; for deb in $(DEBS); do \
 	  dpkg-query -W -f='$${Status}' $$deb 2>/dev/null | grep -q "ok installed" || missing="$$missing $$deb"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -31,7 +36,7 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-demo: $(BIN)/.installed node_modules/.installed
+demo: $(BIN)/.installed node_modules/.installed run-deps
 	$(BIN)/wangge migrate --no-input
 	$(BIN)/wangge collectstatic --no-input --verbosity 0
 	$(BIN)/wangge demo

@@ -13,6 +13,7 @@ SHIPPED = (
     ("wangge.people.migrations.0002_default_tag_kinds", "add_default_tag_kinds"),
     ("wangge.campaigns.migrations.0002_default_outcome_codes", "add_default_outcomes"),
     ("wangge.meetings.migrations.0002_default_quorum_rules", "add_default_quorum_rules"),
+    ("wangge.info_reports.migrations.0003_default_kinds", "add_default_kinds"),
 )
 
 

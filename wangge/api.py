@@ -22,11 +22,13 @@ from wangge.campaigns.api import router as campaigns_router
 from wangge.cases import exceptions as case_errors
 from wangge.cases.api import router as cases_router
 from wangge.claims.api import router as claims_router
+from wangge.core.api_schemas import Detail, FieldErrors
 from wangge.core.apikeys import user_for_api_key
 from wangge.core.models import User
+from wangge.evaluation.api import router as evaluation_router
+from wangge.info_reports.api import router as info_reports_router
 from wangge.meetings.api import router as meetings_router
 from wangge.notifications.api import router as notifications_router
-from wangge.org.api import Detail, FieldErrors
 from wangge.org.api import router as org_router
 from wangge.org.exceptions import GeoJSONInvalid, InvalidUnit, NotAllowed, NotFound
 from wangge.people.api import router as people_router
@@ -66,7 +68,10 @@ def _document_layer_answers(routers: list[Router]) -> None:
     403 when a session's unsafe request fails the CSRF check (also sent to an anonymous POST,
     which has no CSRF cookie), 400 for a body that is not JSON, 422 for parameters or a body
     not matching the schema. An operation's own answer for a status is kept."""
-    for router in routers:
+    pending = list(routers)
+    while pending:
+        router = pending.pop()
+        pending += [child for _prefix, child, *_rest in router._routers]  # nested routers
         for path_view in router.path_operations.values():
             for operation in path_view.operations:
                 answers: dict[int, type] = {401: Detail}
@@ -89,7 +94,9 @@ _routers = [
     claims_router,
     campaigns_router,
     meetings_router,
+    info_reports_router,
     analytics_router,
+    evaluation_router,
 ]
 _document_layer_answers(_routers)
 for _router in _routers:

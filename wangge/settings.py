@@ -73,7 +73,10 @@ INSTALLED_APPS = [
     "wangge.claims",
     "wangge.campaigns",
     "wangge.meetings",
+    "wangge.info_reports",
+    "wangge.routing",
     "wangge.analytics",
+    "wangge.evaluation",
     "wangge.open311",
     "wangge.demo",
 ]
@@ -225,6 +228,7 @@ STATICFILES_DIRS = [
         "leaflet": "leaflet/dist",
         "echarts": "echarts/dist",
         "markercluster": "leaflet.markercluster/dist",
+        "leaflet-heat": "leaflet.heat/dist",
     }.items()
     if (NODE_MODULES_DIR / path).is_dir()
 ]

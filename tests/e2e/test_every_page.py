@@ -216,6 +216,13 @@ def community_work_visits(cast: Any) -> list[Visit]:
             reverse("public_meetings:sign_in", args=[ids["sign_in_token"]]),
         ),
         Visit("public-disclosures", "", reverse("public_meetings:disclosures")),
+        # Apps may list their own pages over their world's objects: `pages(ids)` answers
+        # (name, account, path, ready) for each (tests/<app>/authorization.py).
+        *(
+            Visit(*page)
+            for app_world in APP_WORLDS
+            for page in getattr(app_world, "pages", lambda ids: [])(ids)
+        ),
     ]
 
 

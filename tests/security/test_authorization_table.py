@@ -144,6 +144,9 @@ OWN_TABLES: dict[str, frozenset[str]] = {
 # with their own link, a volunteer acting through theirs.
 for _app_world in APP_WORLDS:
     OWN_TABLES.update(getattr(_app_world, "OWN_TABLES", {}))
+    PUBLIC.update(getattr(_app_world, "PUBLIC", {}))
+    VISIBLE_TO_EVERY_ROLE.update(getattr(_app_world, "VISIBLE_TO_EVERY_ROLE", {}))
+    OWN_ROWS.update(getattr(_app_world, "OWN_ROWS", {}))
 
 # Creating operations that name the unit in the body, not the path: another subtree's unit is
 # refused as an invalid choice of that field (422, naming it), as a form refuses it beside the
@@ -153,6 +156,8 @@ REFUSED_AS_INVALID: dict[str, str] = {
     f"POST {API_PREFIX}claims/needs": "community: only those the caller keeps",
     f"POST {API_PREFIX}claims/projects": "community: only those the caller keeps",
 }
+for _app_world in APP_WORLDS:
+    REFUSED_AS_INVALID.update(getattr(_app_world, "REFUSED_AS_INVALID", {}))
 
 # Holes found by this table: (persona, method, route) → what leaks. Each is xfail(strict=True)
 # in test_known_hole, so fixing it makes that test fail and the entry must be removed.
@@ -240,12 +245,30 @@ SOURCE_BY_ROUTE: dict[tuple[str, str], str] = {
     ("org/units/<str:code>/new/", "code"): "community",
     (f"{API_PREFIX}org/units/<code>/coverage-gaps", "code"): "community",
 }
-for _app_world in APP_WORLDS:
-    PARAM_SOURCES.update(_app_world.PARAM_SOURCES)
+
+
+def _merge_app_sources() -> None:
+    """Each app world's PARAM_SOURCES (a parameter only its routes use) and SOURCE_BY_ROUTE (a
+    parameter name another app uses too, e.g. `report_id`, scoped to the app's routes). Two
+    apps claiming one bare name would silently fill one's routes with the other's ids (ids
+    that agree on a fresh SQLite database and not on PostgreSQL), so that is refused here."""
+    for app_world in APP_WORLDS:
+        for param, source in app_world.PARAM_SOURCES.items():
+            claimed = PARAM_SOURCES.get(param)
+            assert claimed in (None, source), (
+                f"{app_world.__name__}: the parameter {param!r} already names {claimed!r}; "
+                "scope it to the app's routes in SOURCE_BY_ROUTE"
+            )
+            PARAM_SOURCES[param] = source
+        SOURCE_BY_ROUTE.update(getattr(app_world, "SOURCE_BY_ROUTE", {}))
+
+
+_merge_app_sources()
 # Parameters that name an object of the world (the others pick a tab, a format, an action).
 OBJECT_PARAMS = frozenset(
     {"number", "token", "code", "person_id", "house_id", "residence_id", "organisation_id", "uid"}
     | {param for app_world in APP_WORLDS for param in app_world.PARAM_SOURCES}
+    | {param for app_world in APP_WORLDS for _, param in getattr(app_world, "SOURCE_BY_ROUTE", {})}
 )
 
 
@@ -391,6 +414,8 @@ ROUTE_BODIES: dict[str, dict[str, Any]] = {
     f"{API_PREFIX}campaigns/<campaign_id>/questions": {"label": "越权问题", "kind": "text"},
     f"{API_PREFIX}campaigns/<campaign_id>/assignments": {"assignee": None},
 }
+for _app_world in APP_WORLDS:
+    ROUTE_BODIES.update(getattr(_app_world, "ROUTE_BODIES", {}))
 
 
 def send(client: Client, world: World, route: Route, method: str, url: str) -> Any:

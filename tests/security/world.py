@@ -14,6 +14,9 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import Cast
+from tests.analytics import authorization_hotspots as analytics_hotspots_world
+from tests.analytics import authorization_reports as analytics_reports_world
+from tests.analytics import authorization_screen as analytics_screen_world
 from tests.campaigns import authorization as campaigns_world
 from tests.cases.loop_helpers import (
     DEPARTMENT_CATEGORY,
@@ -27,9 +30,12 @@ from tests.cases.loop_helpers import (
     upload,
 )
 from tests.claims import authorization as claims_world
+from tests.evaluation import authorization as evaluation_world
+from tests.info_reports import authorization as info_reports_world
 from tests.meetings import authorization as meetings_world
 from tests.people.helpers import house_in, id_number, person_in, tag_kind
 from tests.people.test_imports import csv_bytes, ledger_row
+from tests.routing import authorization as routing_world
 from wangge.cases.models import Case
 from wangge.cases.permissions import Resident
 from wangge.cases.workflow import CaseState
@@ -59,8 +65,18 @@ OTHER_SUBTREE_ROLES: dict[str, tuple[str, str]] = {
     "administrator": ("other_town", Role.ADMINISTRATOR),
 }
 PERSONAS = [*OTHER_SUBTREE_ROLES, "anonymous"]
-# The community-work apps add their own objects and secrets (tests/<app>/authorization.py).
-APP_WORLDS = (campaigns_world, claims_world, meetings_world)
+# The apps above the case loop add their own objects and secrets (tests/<app>/authorization.py).
+APP_WORLDS = (
+    campaigns_world,
+    claims_world,
+    meetings_world,
+    info_reports_world,
+    analytics_reports_world,
+    analytics_screen_world,
+    analytics_hotspots_world,
+    evaluation_world,
+    routing_world,
+)
 
 # The apps whose rows are compared before and after a write. Left out: sessions (a request may
 # touch the caller's own), axes (a login form posted with wrong credentials logs the attempt),
@@ -74,6 +90,10 @@ TRACKED_APPS = frozenset(
         "campaigns",
         "claims",
         "meetings",
+        "info_reports",
+        "routing",
+        "analytics",
+        "evaluation",
         "notifications",
         "django_tasks_database",
         "admin",

@@ -51,7 +51,7 @@ def load_demo_campaigns() -> int:
         return 0
     if Campaign.objects.filter(unit=community, title=TITLE).exists():
         return 0
-    today = clock.now().date()
+    today = clock.today()
     campaign = services.create_campaign(
         staff,
         services.CampaignInput(

@@ -25,7 +25,9 @@ from wangge.demo.campaigns import load_demo_campaigns
 from wangge.demo.cases import load_demo_cases
 from wangge.demo.claims import load_demo_claims
 from wangge.demo.divisions import DISTRICT_CODE, Division, load_divisions
+from wangge.demo.evaluation import load_demo_evaluation
 from wangge.demo.geometry import DemoMap, generate_demo_map, geojson
+from wangge.demo.info_reports import load_demo_info_reports
 from wangge.demo.meetings import load_demo_meetings
 from wangge.demo.names import person_name
 from wangge.demo.people import load_demo_registry
@@ -284,7 +286,11 @@ def load_demo() -> DemoLoad:
         result.created_cases = load_demo_cases()
         result.registered_people = load_demo_registry()
         result.community_work_rows = (
-            load_demo_claims() + load_demo_campaigns() + load_demo_meetings()
+            load_demo_claims()
+            + load_demo_campaigns()
+            + load_demo_meetings()
+            + load_demo_info_reports()
+            + load_demo_evaluation()
         )
     result.seconds = time.perf_counter() - started
     return result

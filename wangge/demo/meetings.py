@@ -15,6 +15,7 @@ import io
 import sys
 from datetime import timedelta
 
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from wangge.cases.services import store_attachment
@@ -226,7 +227,7 @@ def load_demo_meetings() -> int:
     services.close_due_votes()
 
     # 四议两公开: one procedure halfway, one disclosed.
-    today = now.date()
+    today = timezone.localdate(now)
     halfway = services.start_procedure(
         staff, community, "石冲村二巷道路硬化", "二巷路面破损，拟使用村集体资金硬化 300 米。"
     )

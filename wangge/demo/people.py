@@ -69,7 +69,7 @@ def load_demo_registry() -> int:
     if grid is None:
         return 0
     rng = random.Random("wangge-demo:registry")
-    today = clock.now().date()
+    today = clock.today()
     made = _Residents(grid, rng, today)
     for name, address, manager, blocks, floors in COMPOUNDS:
         compound = save_compound(None, grid, name=name, address=address, property_manager=manager)

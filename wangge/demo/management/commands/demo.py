@@ -71,8 +71,8 @@ class Command(BaseCommand):
         if load.community_work_rows:
             self.stdout.write(
                 _(
-                    "%(count)d rows of community work added: a canvass campaign, two-way "
-                    "claiming, meetings and votes."
+                    "%(count)d rows of community work added: canvass campaigns, two-way "
+                    "claiming, meetings and votes, information reports and an evaluation round."
                 )
                 % {"count": load.community_work_rows}
             )
