@@ -102,6 +102,8 @@ def test_manual_scores_count_and_are_bounded(cast, story):
     services.score_manually(cast.leader, mine, manual["id"], "28", "走访记录完整")
     mine.refresh_from_db()
     assert mine.total == Decimal("77.26") and mine.rank == 1
+    # The results it passed moved down a rank (only their rank was written).
+    assert round_.results.get(user=cast.grid_worker_b).rank == 2
     # Recomputing keeps it.
     services.compute_round(cast.leader, round_)
     assert round_.results.get(user=cast.grid_worker_a).total == Decimal("77.26")

@@ -544,6 +544,7 @@ def compute_round(actor: User, round_: Round) -> Round:
 def _retotal(round_: Round) -> None:
     """Totals, dimension subtotals and ranks (ties share a rank: 1, 1, 3) from the lines."""
     results = list(round_.results.prefetch_related("lines"))
+    before = {result.pk: (result.total, result.subtotals, result.rank) for result in results}
     for result in results:
         subtotals: dict[str, Decimal] = {}
         for line in result.lines.all():
@@ -555,7 +556,18 @@ def _retotal(round_: Round) -> None:
     for position, result in enumerate(ordered, start=1):
         previous = ordered[position - 2] if position > 1 else None
         result.rank = previous.rank if previous and previous.total == result.total else position
-    Result.objects.bulk_update(results, ["total", "subtotals", "rank"])
+    # One manual score moves one total and shifts ranks: write the changed totals row by row
+    # and the shifted ranks one UPDATE per rank (ties make them few); a bulk_update of every
+    # result costs a second per score in a round of 500.
+    shifted: dict[int, list[int]] = {}
+    for result in results:
+        total, subtotals, rank = before[result.pk]
+        if (result.total, result.subtotals) != (total, subtotals):
+            result.save(update_fields=["total", "subtotals", "rank"])
+        elif result.rank != rank:
+            shifted.setdefault(result.rank, []).append(result.pk)
+    for rank, ids in shifted.items():
+        Result.objects.filter(pk__in=ids).update(rank=rank)
 
 
 def _locked_round(round_: Round) -> Round:
