@@ -1,13 +1,15 @@
 """Demo cases: cases in the demo grid worker's grid of 石冲社区 at every step of the loop, so
 the demo's queues, timelines, deadlines and rates have something in them. Each one is filed and
 moved by the demo accounts through the real case services, on a clock set back over the last
-two weeks; some are late on purpose. Loaded once: when the platform holds any case, nothing
-is added.
+two weeks; some are late on purpose. Before them, a quarter of closed and rated cases
+(`wangge.demo.routing`), the history the demo's routing model is trained from. Loaded once:
+when the platform holds any case, nothing is added.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +21,7 @@ from wangge.cases.models import Case
 from wangge.cases.services import ActionInput, Report, perform, report_case, store_attachment
 from wangge.core import clock
 from wangge.core.models import User
+from wangge.demo.routing import past_cases
 from wangge.org.models import OrgUnit
 
 GRID = "440703006107001"  # 石冲社区第1网格, where the demo `gridworker` works
@@ -95,12 +98,35 @@ def load_demo_cases(now: datetime | None = None) -> int:
     grid = OrgUnit.objects.filter(code=GRID, is_active=True).exclude(boundary__isnull=True).first()
     if grid is None:
         return 0
-    points = _points_inside(shape(grid.boundary), len(DEMO_CASES))
     accounts = {u.username: u for u in User.objects.filter(username__in=_ACCOUNTS)}
     if set(accounts) != set(_ACCOUNTS):
         return 0
+    boundary = shape(grid.boundary)
+    # A quarter of closed, rated cases first (routing learns from them), then the loop's cases.
+    history = [
+        DemoCase(past.category, past.description, past.address, (*_TO_CLOSED, "rate_ok"), days)
+        for past, days in zip(past_cases(), _every_day_or_so(88), strict=False)
+    ]
+    _file(history, boundary, accounts, now)
+    _file(DEMO_CASES, boundary, accounts, now)
+    return len(history) + len(DEMO_CASES)
+
+
+def _every_day_or_so(first_days_ago: float) -> Iterator[float]:
+    days = first_days_ago
+    while True:
+        yield days
+        days -= 0.85
+
+
+def _file(
+    demo_cases: Sequence[DemoCase], boundary: BaseGeometry, accounts: dict[str, User], now: datetime
+) -> None:
+    """File each case on the clock of its day and take its steps two hours apart; a "merge"
+    step merges into the first case of `demo_cases`."""
+    points = _points_inside(boundary, len(demo_cases))
     first_number = ""
-    for demo, point in zip(DEMO_CASES, points, strict=True):
+    for demo, point in zip(demo_cases, points, strict=True):
         moment = now - timedelta(days=demo.days_ago)
         reporter = (
             accounts["gridworker"] if demo.channel == "grid_patrol" else accounts["dispatcher"]
@@ -125,7 +151,6 @@ def load_demo_cases(now: datetime | None = None) -> int:
             with clock.frozen_at(min(moment, now)):
                 _take_step(case, step, accounts, first_number)
             case.refresh_from_db()
-    return len(DEMO_CASES)
 
 
 _ACCOUNTS = ("gridworker", "dispatcher", "handler")

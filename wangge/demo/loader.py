@@ -31,6 +31,7 @@ from wangge.demo.info_reports import load_demo_info_reports
 from wangge.demo.meetings import load_demo_meetings
 from wangge.demo.names import person_name
 from wangge.demo.people import load_demo_registry
+from wangge.demo.routing import load_demo_routing
 from wangge.org.models import GridKind, Membership, OrgUnit
 from wangge.org.roles import Role, UnitKind
 from wangge.org.services import (
@@ -165,6 +166,8 @@ class DemoLoad:
     registered_people: int = 0
     # Rows of the community work: campaigns and visits, claims, meetings and votes.
     community_work_rows: int = 0
+    # Routing model versions trained from the demo's closed cases (0 or 1).
+    trained_models: int = 0
     seconds: float = 0.0
 
     @property
@@ -178,6 +181,7 @@ class DemoLoad:
             or self.created_cases
             or self.registered_people
             or self.community_work_rows
+            or self.trained_models
         )
 
 
@@ -284,6 +288,7 @@ def load_demo() -> DemoLoad:
         _ensure_people(people, by_code, result)
         _ensure_default_departments(by_code, result)
         result.created_cases = load_demo_cases()
+        result.trained_models = load_demo_routing()
         result.registered_people = load_demo_registry()
         result.community_work_rows = (
             load_demo_claims()

@@ -63,6 +63,13 @@ class Command(BaseCommand):
                 _("%(count)d demo cases filed and moved through the loop.")
                 % {"count": load.created_cases}
             )
+        if load.trained_models:
+            self.stdout.write(
+                _(
+                    "A routing model was trained from the demo's closed cases; the dispatcher "
+                    "sees its suggestions on the dispatch console."
+                )
+            )
         if load.registered_people:
             self.stdout.write(
                 _("%(count)d residents registered in the demo grid's houses.")
